@@ -1,0 +1,50 @@
+#pragma once
+// What every subcommand shares: the global options and the way it ends.
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "backend/config/config.hpp"
+#include "backend/core/exit_code.hpp"
+
+namespace mgate::cli {
+
+using backend::ExitCode;
+
+/// The options that come before any subcommand.
+struct GlobalOptions {
+  std::string config_file;   ///< --config; empty = the lookup order of config::locate
+  std::string env;           ///< --env; empty = every environment
+  bool read_only = false;    ///< --read-only
+};
+
+/// Output streams, so tests can run a command and read what it printed.
+struct Io {
+  std::ostream& out = std::cout;
+  std::ostream& err = std::cerr;
+};
+
+/// The loaded configuration, or the exit code and the message already printed.
+struct ConfigOrExit {
+  std::optional<backend::config::Loaded> loaded;
+  ExitCode exit = ExitCode::kOk;
+};
+
+/// Locates and loads the configuration; on failure prints every diagnostic to
+/// io.err and returns kUsage.
+ConfigOrExit load_config(const GlobalOptions& global, Io& io);
+
+/// Prints an error as "mgate: message" with its detail on a second line.
+void print_error(Io& io, const backend::Error& error);
+
+/// The subcommands. Each registers itself on the app and sets `*run` to the
+/// function that executes it once parsing succeeded.
+using Runner = std::function<ExitCode()>;
+void add_config_commands(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_audit_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+
+}  // namespace mgate::cli

@@ -1,0 +1,36 @@
+#include "backend/core/strings.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mgate::backend {
+namespace {
+
+TEST(EditDistance, CountsInsertDeleteSubstitute) {
+  EXPECT_EQ(edit_distance("", ""), 0u);
+  EXPECT_EQ(edit_distance("abc", ""), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("namespce", "namespace"), 1u);
+}
+
+TEST(DidYouMean, SuggestsTheClosestKey) {
+  const std::vector<std::string> keys{"namespace", "context", "kubeconfig", "jobs"};
+  EXPECT_EQ(did_you_mean("namespce", keys), "namespace");
+  EXPECT_EQ(did_you_mean("contxt", keys), "context");
+  EXPECT_EQ(did_you_mean("job", keys), "jobs");
+}
+
+TEST(DidYouMean, StaysSilentWhenNothingIsClose) {
+  const std::vector<std::string> keys{"namespace", "context"};
+  EXPECT_EQ(did_you_mean("registry", keys), std::nullopt);
+  EXPECT_EQ(did_you_mean("x", {}), std::nullopt);
+}
+
+TEST(Split, KeepsEmptyPieces) {
+  EXPECT_EQ(split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(split("", ','), (std::vector<std::string>{""}));
+  EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+  EXPECT_EQ(trim("  x y \n"), "x y");
+}
+
+}  // namespace
+}  // namespace mgate::backend
