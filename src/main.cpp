@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "backend/core/version.hpp"
+#include "mgate/version.hpp"
 #include "src/cli.hpp"
 
 namespace {
