@@ -13,6 +13,7 @@ const char* to_string(ErrorCode code) {
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kTimeout: return "timeout";
+    case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kIo: return "io";
     case ErrorCode::kProtocol: return "protocol";
     case ErrorCode::kInternal: return "internal";

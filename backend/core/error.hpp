@@ -18,6 +18,7 @@ enum class ErrorCode {
   kConflict,         ///< the state changed under us (compare-and-set lost)
   kUnavailable,      ///< the service could not be reached or is down
   kTimeout,          ///< the call did not finish in time
+  kCancelled,        ///< the caller stopped the call (a stop token fired)
   kIo,               ///< a local file or process failed
   kProtocol,         ///< the peer answered something we cannot read
   kInternal,         ///< a bug of ours

@@ -201,7 +201,7 @@ Outcome Client::Impl::conclude(const Request& request, Attempt& attempt, const D
     return {std::move(attempt.response()), false, std::nullopt};
   }
   if (drive.cancelled || attempt.cancelled()) {
-    return {make_error(ErrorCode::kUnavailable, what + ": cancelled"), false, std::nullopt};
+    return {make_error(ErrorCode::kCancelled, what + ": cancelled"), false, std::nullopt};
   }
   if (drive.header_timeout) {
     Error error =

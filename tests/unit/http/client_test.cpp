@@ -290,6 +290,7 @@ TEST_F(ClientTest, SendIsCancelledByStopBeforeTheResponse) {
   const auto start = std::chrono::steady_clock::now();
   auto response = client.send({.url = server_.url("/slow")}, stop.get_token());
   ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.error().code, ErrorCode::kCancelled);
   EXPECT_EQ(response.error().message, "GET " + server_.url("/slow") + ": cancelled");
   EXPECT_FALSE(response.error().retryable);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
