@@ -1,0 +1,34 @@
+#pragma once
+// The integration binary's one sandbox, started on first use and torn down after the last
+// test. A sandbox that cannot start FAILS every test that asks for it: never a skip.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/sandbox/command.hpp"
+#include "tests/sandbox/sandbox.hpp"
+
+namespace mgate::sandbox::testing {
+
+/// The shared sandbox, or why it could not start (the same error for every caller).
+Result<Sandbox*> shared_sandbox();
+
+/// The sandbox's env file variables plus `extra`, for a child process.
+EnvVars sandbox_env(const Sandbox& sandbox, const EnvVars& extra = {});
+
+/// Creates a database on the sandbox's server (through the passfile) and returns its name:
+/// `prefix` plus a per-process suffix, so reruns never collide.
+Result<std::string> create_database(const Sandbox& sandbox, const std::string& prefix);
+
+/// A fresh temp dir for a test (not an mgate-sandbox-* one: the sweep must not touch it),
+/// removed by a janitor when the binary ends, however it ends.
+std::filesystem::path make_test_dir(const std::string& tag);
+
+/// The lines `export K='V'` of an env file as K, V pairs.
+EnvVars read_env_file(const std::filesystem::path& path);
+
+/// The value of key in vars, or "".
+std::string env_value(const EnvVars& vars, const std::string& key);
+
+}  // namespace mgate::sandbox::testing
