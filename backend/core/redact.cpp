@@ -27,18 +27,22 @@ std::string redact_uri(std::string_view uri, bool* found) {
   std::string out(uri);
   const std::size_t scheme_end = out.find("://");
   const std::size_t authority = scheme_end + 3;
-  std::size_t authority_end = out.find_first_of("/?#", authority);
-  if (authority_end == std::string::npos) authority_end = out.size();
-  // The last '@' of the authority ends the userinfo (a password may hold '@' only encoded).
-  const std::size_t at = out.rfind('@', authority_end);
-  if (at != std::string::npos && at >= authority) {
+  // As libpq reads it: the userinfo ends at the first '@' before the first '/', so a
+  // password may hold '?', '#' or ':' unencoded.
+  const std::size_t slash = out.find('/', authority);
+  const std::size_t at = out.find('@', authority);
+  std::size_t rest = authority;
+  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
     const std::size_t colon = out.find(':', authority);
     if (colon != std::string::npos && colon < at) {
       out.replace(colon + 1, at - colon - 1, Secret::kMask);
       *found = true;
+      rest = colon + 1 + std::string_view(Secret::kMask).size();
+    } else {
+      rest = at;
     }
   }
-  std::size_t q = out.find('?');
+  std::size_t q = out.find('?', rest);
   while (q != std::string::npos) {
     const std::size_t key = q + 1;
     const std::size_t eq = out.find('=', key);

@@ -17,6 +17,13 @@ TEST(Redact, MasksTheUserinfoPasswordOfAUri) {
   EXPECT_EQ(redact_dsn("postgresql://app:s3cret@db:5432/app"), "postgresql://app:***@db:5432/app");
 }
 
+TEST(Redact, MasksAPasswordHoldingQueryOrFragmentCharacters) {
+  // libpq ends the userinfo at the first '@' before the path, so these are all password.
+  EXPECT_TRUE(dsn_has_password("postgresql://u:p?x#y:z@h/db"));
+  EXPECT_EQ(redact_dsn("postgresql://u:p?x#y:z@h/db"), "postgresql://u:***@h/db");
+  EXPECT_EQ(redact_dsn("postgresql://u:pw@h/db?password=other"), "postgresql://u:***@h/db?password=***");
+}
+
 TEST(Redact, KeepsAUriWithoutPassword) {
   EXPECT_FALSE(dsn_has_password("postgresql://app@db:5432/app?sslmode=require"));
   EXPECT_EQ(redact_dsn("postgresql://app@db:5432/app?sslmode=require"),
