@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "backend/alembic/script_directory.hpp"
 #include "backend/config/config.hpp"
 #include "backend/core/exit_code.hpp"
 
@@ -38,6 +39,15 @@ struct ConfigOrExit {
 /// io.err and returns kUsage.
 ConfigOrExit load_config(const GlobalOptions& global, Io& io);
 
+/// Loads the alembic scripts at path, printing every diagnostic; on failure sets
+/// exit (2 for an unusable path, 1 for broken revision files) and returns nothing.
+std::optional<backend::alembic::ScriptDirectory> load_scripts(const std::filesystem::path& path, Io& io,
+                                                              ExitCode& exit);
+
+/// The environments a command works on: --env's, or all of them in file order.
+std::vector<const backend::config::Environment*> selected_environments(const backend::config::Config& config,
+                                                                       const GlobalOptions& global);
+
 /// Prints an error as "mgate: message" with its detail on a second line.
 void print_error(Io& io, const backend::Error& error);
 
@@ -46,5 +56,8 @@ void print_error(Io& io, const backend::Error& error);
 using Runner = std::function<ExitCode()>;
 void add_config_commands(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 void add_audit_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_alembic_commands(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_migrations_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_stamp_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 
 }  // namespace mgate::cli

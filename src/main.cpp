@@ -34,6 +34,9 @@ int run(int argc, char** argv) {
   mgate::cli::Runner runner;
   mgate::cli::add_config_commands(app, global, io, &runner);
   mgate::cli::add_audit_command(app, global, io, &runner);
+  mgate::cli::add_alembic_commands(app, global, io, &runner);
+  mgate::cli::add_migrations_command(app, global, io, &runner);
+  mgate::cli::add_stamp_command(app, global, io, &runner);
 
   try {
     app.parse(argc, argv);

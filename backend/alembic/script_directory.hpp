@@ -1,0 +1,39 @@
+#pragma once
+// An alembic script directory read from disk: where it is, its revision files, its graph.
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "backend/alembic/diagnostic.hpp"
+#include "backend/alembic/revision_graph.hpp"
+#include "backend/alembic/script_source.hpp"
+#include "backend/core/error.hpp"
+
+namespace mgate::backend::alembic {
+
+/// What load_script_directory found.
+struct ScriptDirectory {
+  ScriptSource source;                  ///< where the revision files were read from
+  std::vector<Diagnostic> diagnostics;  ///< every warning and error, file by file in load order
+  std::optional<RevisionGraph> graph;   ///< absent when any diagnostic is an error
+
+  /// True when the graph was built.
+  bool ok() const { return graph.has_value(); }
+};
+
+/// Reads the scripts a path names (see locate_scripts): every revision file, in alembic's load
+/// order, then the graph. An Error (kInvalidArgument) only when the path or its alembic.ini is
+/// unusable; problems in the revision files are diagnostics, and never stop the others from
+/// being read.
+Result<ScriptDirectory> load_script_directory(const std::filesystem::path& ini_or_directory);
+
+/// The revision files of a source in the order alembic ≥ 1.10 loads them: each version location
+/// in turn, its file names sorted, then (when recursive) its sub-folders, sorted, depth first.
+/// Only `*.py` files count, not `__init__*` nor `.#*`, nor anything in a `__pycache__` folder;
+/// a file reached twice is read once (with a warning). A missing location is a diagnostic.
+/// Paths are plain strings: building a std::filesystem::path per file costs more than reading it.
+std::vector<std::string> list_revision_files(const ScriptSource& source,
+                                             std::vector<Diagnostic>& diagnostics);
+
+}  // namespace mgate::backend::alembic
