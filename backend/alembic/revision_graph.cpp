@@ -42,20 +42,15 @@ std::vector<std::string> RevisionGraph::merge_points() const {
 }
 
 RevisionGraph::Mask RevisionGraph::ancestors(const std::vector<int>& from, bool with_dependencies) const {
-  Mask seen(nodes_.size(), 0);
-  std::vector<int> todo(from.begin(), from.end());
-  while (!todo.empty()) {
-    const auto i = static_cast<std::size_t>(todo.back());
-    todo.pop_back();
-    if (seen[i]) continue;
-    seen[i] = 1;
-    for (int d : with_dependencies ? nodes_[i].normalized_down : nodes_[i].down)
-      if (!seen[static_cast<std::size_t>(d)]) todo.push_back(d);
-  }
-  return seen;
+  return reach(from, with_dependencies ? &Node::normalized_down : &Node::down);
 }
 
 RevisionGraph::Mask RevisionGraph::descendants(const std::vector<int>& from, bool with_dependencies) const {
+  return reach(from, with_dependencies ? &Node::all_next : &Node::next);
+}
+
+// Every node reachable from `from` along one kind of edge, `from` included.
+RevisionGraph::Mask RevisionGraph::reach(const std::vector<int>& from, std::vector<int> Node::*edges) const {
   Mask seen(nodes_.size(), 0);
   std::vector<int> todo(from.begin(), from.end());
   while (!todo.empty()) {
@@ -63,7 +58,7 @@ RevisionGraph::Mask RevisionGraph::descendants(const std::vector<int>& from, boo
     todo.pop_back();
     if (seen[i]) continue;
     seen[i] = 1;
-    for (int d : with_dependencies ? nodes_[i].all_next : nodes_[i].next)
+    for (int d : nodes_[i].*edges)
       if (!seen[static_cast<std::size_t>(d)]) todo.push_back(d);
   }
   return seen;

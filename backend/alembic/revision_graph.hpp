@@ -100,6 +100,7 @@ class RevisionGraph {
   int index_of(std::string_view id) const;
   Mask ancestors(const std::vector<int>& from, bool with_dependencies) const;
   Mask descendants(const std::vector<int>& from, bool with_dependencies) const;
+  Mask reach(const std::vector<int>& from, std::vector<int> Node::*edges) const;
   Result<std::vector<int>> topological(Mask todo, const std::vector<int>& heads) const;
   Result<std::vector<int>> resolve_indices(std::string_view argument) const;
   Result<int> revision_for(std::string_view id, std::string_view branch) const;
