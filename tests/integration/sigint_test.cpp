@@ -22,7 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kTargetDirVar = "MGATE_SIGNAL_TARGET_DIR";
 
 // Waits for the launcher's env file (written once every service answers).
 bool await_env_file(ChildProcess& launcher, const fs::path& env_file) {
@@ -40,7 +39,6 @@ bool await_env_file(ChildProcess& launcher, const fs::path& env_file) {
 void interrupt_and_check(std::vector<std::string> argv, const fs::path& dir) {
   SpawnOptions spawn;
   spawn.argv = std::move(argv);
-  spawn.env = {{kTargetDirVar, dir.string()}};
   spawn.log_file = dir / "launcher.log";
   spawn.own_process_group = true;
   // Should this binary die first, the launcher still tears down (SIGKILL would not let it).
@@ -113,27 +111,11 @@ TEST(SandboxSignals, SigintToMgateSandboxRunTearsEverythingDown) {
   fs::remove_all(dir);
 }
 
-TEST(SandboxSignals, SigintToATestBinaryHoldingASandboxTearsEverythingDown) {
-  const fs::path dir = make_test_dir("sigint-gtest");
+TEST(SandboxSignals, SigintToAProcessHoldingASandboxTearsEverythingDown) {
+  const fs::path dir = make_test_dir("sigint-holder");
   ASSERT_FALSE(dir.empty());
-  interrupt_and_check({fs::read_symlink("/proc/self/exe").string(),
-                       "--gtest_filter=SandboxSignalTarget.DISABLED_HoldsASandboxUntilSignalled",
-                       "--gtest_also_run_disabled_tests"},
-                      dir);
+  interrupt_and_check({MGATE_SIGNAL_TARGET_BIN, dir.string()}, dir);
   fs::remove_all(dir);
-}
-
-// Not a test of its own: the target the test above runs in a child process and interrupts.
-TEST(SandboxSignalTarget, DISABLED_HoldsASandboxUntilSignalled) {
-  const char* dir = std::getenv(kTargetDirVar);
-  ASSERT_NE(dir, nullptr) << "run by SandboxSignals.SigintToATestBinaryHoldingASandbox only";
-  auto started = Sandbox::start();
-  ASSERT_TRUE(started.ok()) << started.error().describe();
-  const fs::path env_file = fs::path(dir) / "env";
-  ASSERT_TRUE((*started)->write_config(fs::path(dir) / "mgate.yaml").ok());
-  ASSERT_TRUE((*started)->write_env_file(env_file).ok());
-  std::this_thread::sleep_for(std::chrono::seconds(120));
-  FAIL() << "never signalled";
 }
 
 }  // namespace
