@@ -1,0 +1,256 @@
+#include "backend/aws/credential_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+extern char** environ;  // NOLINT: POSIX has the program declare it; posix_spawnp passes it on
+
+namespace mgate::backend::aws {
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+Error process_error(const std::string& name, std::string why, ErrorCode code = ErrorCode::kUnauthenticated) {
+  return make_error(code, fmt::format("{}: {}", name, why));
+}
+
+Error output_error(const std::string& name, std::string why) {
+  return process_error(name, std::move(why), ErrorCode::kProtocol);
+}
+
+/// The child's output, both streams, and how it ended.
+struct ProcessOutput {
+  std::string out;
+  std::string err;
+  int status = 0;
+};
+
+/// A pipe whose ends are closed on every path.
+struct Pipe {
+  std::array<int, 2> fd{-1, -1};
+  ~Pipe() {
+    for (int f : fd) {
+      if (f >= 0) ::close(f);
+    }
+  }
+  void close_end(int i) {
+    ::close(fd[i]);
+    fd[i] = -1;
+  }
+};
+
+/// Reads both pipes until they close or the deadline passes; false on timeout.
+bool drain(Pipe& out, Pipe& err, ProcessOutput& result, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.fd[0] >= 0 || err.fd[0] >= 0) {
+    std::array<pollfd, 2> fds{pollfd{out.fd[0], POLLIN, 0}, pollfd{err.fd[0], POLLIN, 0}};
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
+    if (n == 0) return false;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return true;  // the exit status still tells whether the process succeeded
+    }
+    std::array<std::pair<Pipe*, std::string*>, 2> targets{std::pair{&out, &result.out},
+                                                          std::pair{&err, &result.err}};
+    for (std::size_t i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+      if (got > 0) {
+        targets[i].second->append(buf, static_cast<std::size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        targets[i].first->close_end(0);
+      }
+    }
+  }
+  return true;
+}
+
+Result<ProcessOutput> run(const std::vector<std::string>& argv, const std::string& name,
+                          std::chrono::milliseconds timeout) {
+  Pipe out;
+  Pipe err;
+  if (::pipe2(out.fd.data(), O_CLOEXEC) != 0 || ::pipe2(err.fd.data(), O_CLOEXEC) != 0) {
+    return make_error(ErrorCode::kIo, fmt::format("{}: pipe: {}", name, std::strerror(errno)));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // stdin is /dev/null: the console owns the terminal, and a helper that prompts opens
+  // /dev/tty itself.
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return make_error(ErrorCode::kIo, fmt::format("{}: cannot run {}: {}", name, argv[0], std::strerror(rc)));
+  }
+  out.close_end(1);
+  err.close_end(1);
+  ProcessOutput result;
+  const bool finished = drain(out, err, result, timeout);
+  if (!finished) ::kill(pid, SIGKILL);  // our own child, which overran its time
+  while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
+  }
+  if (!finished) {
+    return make_error(ErrorCode::kTimeout,
+                      fmt::format("{}: {} did not finish within {} ms", name, argv[0], timeout.count()));
+  }
+  return result;
+}
+
+std::string first_line(const std::string& text) {
+  const std::size_t end = text.find('\n');
+  std::string line = text.substr(0, end);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> split_command(std::string_view command) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if (is_space(c)) {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\\') {
+      if (++i < command.size()) word += command[i];
+    } else if (c == '\'') {
+      const std::size_t end = command.find('\'', i + 1);
+      if (end == std::string_view::npos) return make_error(ErrorCode::kInvalidArgument, "unclosed '");
+      word.append(command.substr(i + 1, end - i - 1));
+      i = end;
+    } else if (c == '"') {
+      for (++i;; ++i) {
+        if (i >= command.size()) return make_error(ErrorCode::kInvalidArgument, "unclosed \"");
+        if (command[i] == '"') break;
+        // Inside double quotes POSIX shlex only lets a backslash escape these.
+        if (command[i] == '\\' && i + 1 < command.size() &&
+            std::strchr("\\\"$`\n", command[i + 1]) != nullptr) {
+          ++i;
+        }
+        word += command[i];
+      }
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+Result<Clock::time_point> parse_rfc3339(std::string_view text) {
+  const std::string s(text);
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6) {
+    return make_error(ErrorCode::kProtocol, fmt::format("not an RFC 3339 time: {}", s));
+  }
+  std::size_t pos = static_cast<std::size_t>(used);
+  std::chrono::nanoseconds fraction{0};
+  if (pos < s.size() && s[pos] == '.') {
+    long long scale = 100000000;
+    for (++pos; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, scale /= 10) {
+      fraction += std::chrono::nanoseconds((s[pos] - '0') * scale);
+    }
+  }
+  std::chrono::minutes offset{0};
+  const std::string zone = s.substr(pos);
+  int oh = 0, om = 0;
+  if (zone == "Z" || zone == "z") {
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
+             std::sscanf(zone.c_str() + 1, "%2d:%2d", &oh, &om) == 2) {
+    offset = std::chrono::minutes(oh * 60 + om) * (zone[0] == '-' ? -1 : 1);
+  } else {
+    return make_error(ErrorCode::kProtocol, fmt::format("not an RFC 3339 time: {}", s));
+  }
+  const std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(mo), std::chrono::day(d)};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) {
+    return make_error(ErrorCode::kProtocol, fmt::format("not an RFC 3339 time: {}", s));
+  }
+  const auto t = std::chrono::sys_days(date) + std::chrono::hours(h) + std::chrono::minutes(mi) +
+                 std::chrono::seconds(sec) - offset;
+  return std::chrono::time_point_cast<Clock::duration>(t + fraction);
+}
+
+Result<Credentials> parse_process_output(std::string_view output, const std::string& name) {
+  // nlohmann's messages quote the input near the fault: never show them, the input is secret.
+  const auto json = nlohmann::json::parse(output, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) {
+    return output_error(name, "the output is not a JSON object");
+  }
+  const auto version = json.find("Version");
+  if (version == json.end() || !version->is_number_integer() || version->get<int>() != 1) {
+    return output_error(name, "unsupported output: Version must be 1");
+  }
+  const auto text = [&](const char* key) -> std::optional<std::string> {
+    const auto it = json.find(key);
+    if (it == json.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  Credentials creds;
+  for (const char* key : {"AccessKeyId", "SecretAccessKey"}) {
+    if (!text(key) || text(key)->empty()) {
+      return output_error(name, fmt::format("the output has no string {}", key));
+    }
+  }
+  creds.access_key_id = *text("AccessKeyId");
+  creds.secret_access_key = Secret(*text("SecretAccessKey"));
+  if (auto token = text("SessionToken")) creds.session_token = Secret(std::move(*token));
+  if (json.contains("Expiration")) {
+    const auto when = text("Expiration");
+    if (!when) return output_error(name, "Expiration is not a string");
+    auto parsed = parse_rfc3339(*when);
+    if (!parsed) return output_error(name, "Expiration is not an RFC 3339 time");
+    creds.expiration = *parsed;
+  }
+  return creds;
+}
+
+Result<Credentials> run_credential_process(const std::string& command, const std::string& name,
+                                           std::chrono::milliseconds timeout) {
+  auto argv = split_command(command);
+  if (!argv) return process_error(name, "cannot split the command: " + argv.error().message);
+  if (argv->empty()) return process_error(name, "the command is empty");
+  auto result = run(*argv, name, timeout);
+  if (!result) return result.error();
+  const int status = result->status;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    // stderr is the process's message for a person; stdout may hold a secret and is not shown.
+    const std::string how = WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
+                                              : fmt::format("was killed by signal {}", WTERMSIG(status));
+    const std::string line = first_line(result->err);
+    return process_error(name, fmt::format("{} {}{}{}", (*argv)[0], how, line.empty() ? "" : ": ", line));
+  }
+  return parse_process_output(result->out, name);
+}
+
+}  // namespace mgate::backend::aws
