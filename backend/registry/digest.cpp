@@ -1,20 +1,11 @@
 #include "backend/registry/digest.hpp"
 
-#include <openssl/evp.h>
+#include "backend/aws/crypto.hpp"
 
 namespace mgate::backend::registry {
 
 std::string sha256_digest(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(kSha256Prefix);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xf];
-  }
-  return out;
+  return std::string(kSha256Prefix) + aws::hex_sha256(bytes);
 }
 
 bool is_sha256_digest(std::string_view digest) {
