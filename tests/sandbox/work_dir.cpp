@@ -28,19 +28,29 @@ constexpr const char* kPidsFile = "pids";
 // A dir without an owner file may be one another launcher is creating right now.
 constexpr auto kOwnerlessGrace = std::chrono::minutes(1);
 
+// Written to a temp name and renamed, so a sweeper in another process never reads a
+// half-written record (an empty owner file would look like a dead owner).
 Status write_owner(const fs::path& dir) {
   const pid_t self = getpid();
   const auto st = read_proc_stat(self);
-  std::ofstream out(dir / kOwnerFile, std::ios::trunc);
+  const fs::path temp = dir / (std::string(kOwnerFile) + ".tmp");
+  std::ofstream out(temp, std::ios::trunc);
   out << self << ' ' << (st ? st->start_time : 0) << '\n';
   out.close();
-  if (!out) return make_error(ErrorCode::kIo, fmt::format("cannot write {}", (dir / kOwnerFile).string()));
+  std::error_code ec;
+  if (out) fs::rename(temp, dir / kOwnerFile, ec);
+  if (!out || ec) return make_error(ErrorCode::kIo, fmt::format("cannot write {}", (dir / kOwnerFile).string()));
   return backend::ok_status();
 }
 
+// True while a dir has no complete owner record yet and is young enough to be one another
+// launcher is still setting up.
 bool ownerless_and_fresh(const fs::path& dir) {
+  std::ifstream in(dir / kOwnerFile);
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;
+  if (in && (in >> pid >> start_time)) return false;  // a complete record: judged by its pid
   std::error_code ec;
-  if (fs::exists(dir / kOwnerFile, ec)) return false;
   const auto written = fs::last_write_time(dir, ec);
   if (ec) return false;
   return fs::file_time_type::clock::now() - written < kOwnerlessGrace;
