@@ -20,4 +20,10 @@ function(mgate_add_test)
   add_test(NAME ${T_NAME} COMMAND ${T_NAME} --gtest_color=no)
   set_tests_properties(${T_NAME} PROPERTIES LABELS ${T_LABEL} TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "MGATE_SOURCE_DIR=${PROJECT_SOURCE_DIR};MGATE_BUILD_DIR=${CMAKE_BINARY_DIR};MGATE_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared")
+  # Two integration binaries starting their sandboxes at the same instant have been seen to
+  # lose a work dir (under investigation: the stale sweep / janitor); until that is fixed,
+  # integration binaries run one at a time while the others run beside them.
+  if(T_LABEL STREQUAL "integration")
+    set_tests_properties(${T_NAME} PROPERTIES RESOURCE_LOCK mgate_sandbox)
+  endif()
 endfunction()
