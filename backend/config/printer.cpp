@@ -30,8 +30,7 @@ void put(Json& j, const char* key, const std::optional<std::filesystem::path>& v
 Json shown_env_value(const std::string& value) {
   const bool uri = value.find("://") != std::string::npos;
   const bool keyvalue = value.find('=') != std::string::npos;
-  // redact_dsn masks password= only; the client key passphrase must not print either.
-  if ((!uri && !keyvalue) || value.find("sslpassword") != std::string::npos) {
+  if (!uri && !keyvalue) {
     return "(hidden: not a libpq URI or key=value string)";
   }
   std::string shown = redact_dsn(value);

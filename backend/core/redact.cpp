@@ -22,6 +22,9 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// libpq's secret keywords: the password, and the passphrase of the client key.
+bool is_secret_key(std::string_view key) { return iequals(key, "password") || iequals(key, "sslpassword"); }
+
 // Returns the URI with the userinfo password and any password= query value masked.
 std::string redact_uri(std::string_view uri, bool* found) {
   std::string out(uri);
@@ -49,7 +52,7 @@ std::string redact_uri(std::string_view uri, bool* found) {
     const std::size_t amp = out.find('&', key);
     if (eq == std::string::npos) break;
     const std::size_t end = amp == std::string::npos ? out.size() : amp;
-    if (eq < end && iequals(std::string_view(out).substr(key, eq - key), "password")) {
+    if (eq < end && is_secret_key(std::string_view(out).substr(key, eq - key))) {
       out.replace(eq + 1, end - eq - 1, Secret::kMask);
       *found = true;
     }
@@ -81,7 +84,7 @@ std::string redact_keyvalue(std::string_view dsn, bool* found) {
     } else {
       while (i < dsn.size() && !std::isspace(static_cast<unsigned char>(dsn[i]))) ++i;
     }
-    if (iequals(key, "password")) {
+    if (is_secret_key(key)) {
       out += Secret::kMask;
       *found = true;
     } else {

@@ -8,7 +8,7 @@ namespace mgate::backend {
 
 /// True when a libpq connection string carries a password: a URI with
 /// "user:password@" or a "password=" query parameter, or a key/value string
-/// with a password keyword.
+/// with a password keyword; `sslpassword` (the client key's passphrase) counts too.
 bool dsn_has_password(std::string_view dsn);
 
 /// The DSN or URL with every password replaced by "***"; the rest kept so a

@@ -43,6 +43,12 @@ TEST(Redact, MasksKeyValuePasswordsQuotedOrNot) {
   EXPECT_FALSE(dsn_has_password("host=db user=app dbname=app"));
 }
 
+TEST(Redact, MasksTheClientKeyPassphraseToo) {
+  EXPECT_TRUE(dsn_has_password("host=db sslpassword=keypass dbname=app"));
+  EXPECT_EQ(redact_dsn("host=db sslpassword=keypass dbname=app"), "host=db sslpassword=*** dbname=app");
+  EXPECT_EQ(redact_dsn("postgresql://app@db/app?sslpassword=keypass"), "postgresql://app@db/app?sslpassword=***");
+}
+
 TEST(Redact, LeavesOrdinaryTextAlone) {
   EXPECT_EQ(redact_dsn("stage-migrated-3f2a1c9"), "stage-migrated-3f2a1c9");
 }
