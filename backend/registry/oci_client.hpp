@@ -13,21 +13,12 @@
 #include "backend/core/secret.hpp"
 #include "backend/http/client.hpp"
 #include "backend/registry/docker_config.hpp"
+#include "backend/registry/media_types.hpp"
 
 namespace mgate::backend::registry {
 
-/// Docker image manifest, schema 2.
-inline constexpr std::string_view kDockerManifestV2 = "application/vnd.docker.distribution.manifest.v2+json";
-/// Docker manifest list (multi-platform).
-inline constexpr std::string_view kDockerManifestList =
-    "application/vnd.docker.distribution.manifest.list.v2+json";
-/// OCI image manifest.
-inline constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-/// OCI image index (multi-platform).
-inline constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
-
-/// The Accept header sent for manifests: the four media types above. Without it a registry
-/// may down-convert to schema 1 or refuse an index.
+/// The Accept header sent for manifests: the four kManifestMediaTypes of media_types.hpp.
+/// Without it a registry may down-convert to schema 1 or refuse an index.
 std::string manifest_accept_header();
 
 /// A manifest as the registry serves it.

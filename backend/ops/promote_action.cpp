@@ -1,0 +1,234 @@
+#include "backend/ops/promote_action.hpp"
+
+#include <fmt/format.h>
+
+#include "backend/registry/tag_model.hpp"
+
+namespace mgate::backend::ops {
+namespace {
+
+Error refused(std::string message, std::string detail = {}) {
+  return make_error(ErrorCode::kRefused, "refused: " + std::move(message), std::move(detail));
+}
+
+/// The commit as the tags write it: the request's sha when its built tag exists, else the one
+/// commit whose tags start with it.
+Result<std::string> resolve_sha(registry::Registry& reg, const registry::TagPatterns& patterns,
+                                const std::string& sha) {
+  if (!registry::is_commit_sha(sha)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' is not a commit: give 7 to 64 lower-case hex digits", sha));
+  }
+  const std::string exact = patterns.built.short_only() ? sha.substr(0, 7) : sha;
+  auto tagged = reg.resolve_tag(patterns.built.tag_for(exact));
+  if (!tagged) return tagged.error();
+  if (tagged->has_value()) return exact;
+  auto images = reg.list_images([&](std::string_view tag) { return patterns.built.match(tag).has_value(); });
+  if (!images) return images.error();
+  registry::TagModel model;
+  model.registry = reg.describe();
+  model.shas = registry::group_by_sha(*images, patterns);
+  auto row = registry::find_sha(model, sha);
+  if (!row) {
+    if (row.error().code != ErrorCode::kNotFound) return row.error();
+    return make_error(ErrorCode::kNotFound, fmt::format("{} has no built tag {} (pattern {})", model.registry,
+                                                        patterns.built.tag_for(exact), patterns.built.text()));
+  }
+  return (*row)->sha;
+}
+
+TargetState state_of(const std::optional<registry::Manifest>& target, const std::string& digest) {
+  if (!target) return TargetState::kAbsent;
+  return target->digest == digest ? TargetState::kSameDigest : TargetState::kOtherDigest;
+}
+
+Status check_target(const PromotePlan& plan) {
+  if (plan.target_state != TargetState::kOtherDigest) return ok_status();
+  std::string message = fmt::format("{} already names {}, not the built {} of {}; a promote never moves a "
+                                    "migrated tag",
+                                    plan.target_tag, plan.target->digest, plan.source.digest, plan.source_tag);
+  if (plan.mutability == registry::TagMutability::kImmutable) {
+    message += fmt::format(" (and the repository's tags are immutable: {} is owned by digest {})", plan.target_tag,
+                           plan.target->digest);
+  }
+  return refused(message);
+}
+
+Status check_gate(PromoteGate* gate, const std::string& sha, std::vector<std::string>& notes) {
+  if (gate == nullptr) {
+    notes.emplace_back("gate not checked: whether the database is at this commit's heads is not known here");
+    return ok_status();
+  }
+  auto blocked = gate->blocked(sha);
+  if (!blocked) return refused("cannot tell whether the gate is open", blocked.error().describe());
+  if (blocked->has_value()) return refused(**blocked);
+  return ok_status();
+}
+
+AuditFields target_fields(const std::optional<registry::Manifest>& target) {
+  AuditFields f;
+  f.set("digest", target ? target->digest : std::string("absent"));
+  return f;
+}
+
+AuditRecord base_record(const PromoteContext& ctx, const PromoteRequest& request, bool dry_run) {
+  AuditRecord r;
+  r.user = ctx.user;
+  r.env = request.env;
+  r.action = "promote";
+  r.arguments.set("sha", request.sha).set("dry_run", dry_run);
+  if (ctx.registry != nullptr) r.arguments.set("registry", ctx.registry->describe());
+  return r;
+}
+
+// Writes the record; an unwritable audit log turns the result into an error.
+Result<PromoteResult> audited(const PromoteContext& ctx, AuditRecord record, Result<PromoteResult> result) {
+  if (!result.ok()) {
+    const auto code = result.error().code;
+    record.outcome = (code == ErrorCode::kRefused || code == ErrorCode::kConflict) ? AuditOutcome::kRefused
+                                                                                    : AuditOutcome::kFailed;
+    record.reason = result.error().message;
+  }
+  if (ctx.audit != nullptr) {
+    if (auto s = ctx.audit->append(record); !s) {
+      if (!result.ok()) return result;
+      return make_error(ErrorCode::kIo, "the promote was made but could not be audited: " + s.error().message,
+                        s.error().detail);
+    }
+  }
+  return result;
+}
+
+/// Puts the built manifest under the migrated tag and reads the tag back.
+Result<PromoteResult> execute(const PromoteContext& ctx, PromoteResult result) {
+  const PromotePlan& plan = result.plan;
+  registry::Registry& reg = *ctx.registry;
+  auto manifest = reg.get_manifest(plan.source.digest);
+  if (!manifest) return manifest.error();
+  // The migration Job may have tagged the image since the plan was read: look once more.
+  auto now = reg.resolve_tag(plan.target_tag);
+  if (!now) return now.error();
+  const TargetState state = state_of(*now, plan.source.digest);
+  if (state == TargetState::kOtherDigest) {
+    return make_error(ErrorCode::kConflict,
+                      fmt::format("refused: {} was set to {} after the plan was made; nothing was changed",
+                                  plan.target_tag, (*now)->digest));
+  }
+  if (state == TargetState::kAbsent) {
+    auto put = reg.put_manifest(plan.target_tag, *manifest);
+    if (!put) return put.error();
+  } else {
+    result.no_op = true;
+  }
+  auto verify = reg.resolve_tag(plan.target_tag);
+  if (!verify) return verify.error();
+  if (!verify->has_value() || (*verify)->digest != plan.source.digest) {
+    return make_error(ErrorCode::kInternal,
+                      fmt::format("verify failed: {} names {} after the promote, expected {}", plan.target_tag,
+                                  verify->has_value() ? (*verify)->digest : std::string("nothing"),
+                                  plan.source.digest));
+  }
+  result.verified_digest = (*verify)->digest;
+  return result;
+}
+
+}  // namespace
+
+const char* to_string(TargetState state) {
+  switch (state) {
+    case TargetState::kAbsent:
+      return "absent";
+    case TargetState::kSameDigest:
+      return "same-digest";
+    case TargetState::kOtherDigest:
+      break;
+  }
+  return "other-digest";
+}
+
+std::vector<std::string> PromotePlan::describe() const {
+  std::vector<std::string> out;
+  out.push_back(fmt::format("promote {} {}: {}", request.env, sha, registry));
+  out.push_back(fmt::format("  from:  {}  {}  {}", source_tag, source.digest, source.media_type));
+  out.push_back(fmt::format("  to:    {}  {}", target_tag,
+                            target ? fmt::format("{} ({})", target->digest, to_string(target_state))
+                                   : std::string("(absent: will be created)")));
+  if (no_op()) out.push_back("  the migrated tag already names this digest: nothing to do");
+  out.push_back(fmt::format("  tags:  {}", registry::to_string(mutability)));
+  out.push_back("  equivalent:");
+  for (const auto& c : commands) out.push_back("    " + c);
+  for (const auto& n : notes) out.push_back("  note: " + n);
+  return out;
+}
+
+Result<PromotePlan> plan_promote(const PromoteContext& ctx, const PromoteRequest& request) {
+  auto patterns = registry::TagPatterns::for_env(*ctx.env);
+  if (!patterns) return patterns.error();
+  registry::Registry& reg = *ctx.registry;
+  PromotePlan plan;
+  plan.request = request;
+  plan.registry = reg.describe();
+  auto sha = resolve_sha(reg, *patterns, request.sha);
+  if (!sha) return sha.error();
+  plan.sha = *sha;
+  plan.source_tag = patterns->built.tag_for(plan.sha);
+  plan.target_tag = patterns->migrated.tag_for(plan.sha);
+  auto source = reg.resolve_tag(plan.source_tag);
+  if (!source) return source.error();
+  if (!source->has_value()) {
+    return make_error(ErrorCode::kNotFound, fmt::format("{} has no tag {}", plan.registry, plan.source_tag));
+  }
+  plan.source = std::move(**source);
+  auto target = reg.resolve_tag(plan.target_tag);
+  if (!target) return target.error();
+  plan.target = std::move(*target);
+  plan.target_state = state_of(plan.target, plan.source.digest);
+  auto mutability = reg.tag_mutability();
+  if (mutability) {
+    plan.mutability = *mutability;
+  } else {
+    plan.notes.push_back("tag mutability not known: " + mutability.error().message);
+  }
+  if (auto s = check_target(plan); !s) return s.error();
+  if (plan.mutability == registry::TagMutability::kImmutable && plan.target_state == TargetState::kAbsent) {
+    plan.notes.push_back(fmt::format("the repository's tags are immutable: once set, {} can never be moved",
+                                     plan.target_tag));
+  }
+  if (!plan.no_op()) {
+    if (auto s = check_gate(ctx.gate, plan.sha, plan.notes); !s) return s.error();
+  }
+  plan.commands = reg.equivalent_put(plan.target_tag, plan.source);
+  return plan;
+}
+
+Result<PromoteResult> run_promote(const PromoteContext& ctx, const PromoteRequest& request,
+                                  const PromoteHooks& hooks, bool dry_run) {
+  AuditRecord record = base_record(ctx, request, dry_run);
+  if (auto s = check_writable(*ctx.config, *ctx.env, ctx.read_only_flag); !s) return audited(ctx, record, s.error());
+  auto plan = plan_promote(ctx, request);
+  if (!plan) return audited(ctx, std::move(record), plan.error());
+  record.arguments.set("source_tag", plan->source_tag).set("target_tag", plan->target_tag);
+  record.before.set("source_digest", plan->source.digest)
+      .set("media_type", plan->source.media_type)
+      .set("target", target_fields(plan->target));
+  if (hooks.show) hooks.show(*plan);
+  PromoteResult result{*plan, dry_run, plan->no_op(), {}};
+  if (dry_run) {
+    record.outcome = AuditOutcome::kDryRun;
+    return audited(ctx, std::move(record), std::move(result));
+  }
+  if (plan->no_op()) {
+    // Already done (by the migration Job, or an earlier promote): success without a write.
+    result.verified_digest = plan->target->digest;
+    record.after.set("target", target_fields(plan->target)).set("no_op", true);
+    return audited(ctx, std::move(record), std::move(result));
+  }
+  const auto question = fmt::format("Promote {} in {}: tag {} as {}?", plan->source.digest, request.env,
+                                    plan->source_tag, plan->target_tag);
+  if (auto s = hooks.confirm(confirmation_for(*ctx.env, question)); !s) return audited(ctx, std::move(record), s.error());
+  auto done = execute(ctx, std::move(result));
+  if (done) record.after.set("target", AuditFields().set("digest", done->verified_digest)).set("no_op", done->no_op);
+  return audited(ctx, std::move(record), std::move(done));
+}
+
+}  // namespace mgate::backend::ops
