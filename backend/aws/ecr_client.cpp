@@ -4,8 +4,12 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <utility>
+
+#include "backend/aws/request_headers.hpp"
+#include "backend/registry/digest.hpp"
 
 namespace mgate::backend::aws {
 namespace {
@@ -27,7 +31,7 @@ Error protocol_error(std::string_view operation, std::string_view subject, std::
 
 /// Parses an answer body, turning nlohmann's exceptions into an Error naming the call.
 template <typename T, typename F>
-Result<T> parse_answer(std::string_view operation, std::string_view subject, const std::string& body,
+Result<T> parse_answer(std::string_view operation, std::string_view subject, std::string_view body,
                        F&& read) {
   try {
     return read(json::parse(body));
@@ -59,15 +63,73 @@ EcrRepository repository_from(const json& item) {
   };
 }
 
-/// The first BatchGetImage failure as an Error; its detail is the failureCode.
-Error failure_error(std::string_view subject, const json& failure) {
+/// The ErrorCode for a failureCode of BatchGetImage or BatchDeleteImage.
+ErrorCode failure_code_error(std::string_view code) {
+  if (code == "ImageNotFound") return ErrorCode::kNotFound;
+  if (code == "InvalidImageDigest" || code == "InvalidImageTag" || code == "MissingDigestAndTag" ||
+      code == "ImageTagDoesNotMatchDigest") {
+    return ErrorCode::kInvalidArgument;
+  }
+  if (code == "ImageReferencedByManifestList") return ErrorCode::kConflict;
+  return ErrorCode::kProtocol;
+}
+
+/// "image stage-1", "image sha256:abc" or "image stage-1@sha256:abc", for messages.
+std::string describe_id(const json& image_id) {
+  const std::string tag = image_id.value("imageTag", std::string{});
+  const std::string digest = image_id.value("imageDigest", std::string{});
+  if (tag.empty()) return "image " + digest;
+  if (digest.empty()) return "image " + tag;
+  return fmt::format("image {}@{}", tag, digest);
+}
+
+/// One entry of a failures[] array as an Error; its detail is the failureCode, so
+/// ecr_error_kind reads it. `what` names the failing id, or is empty.
+Error failure_error(std::string_view operation, std::string_view subject, const json& failure,
+                    std::string_view what = {}) {
   const std::string code = failure.value("failureCode", std::string{"Unknown"});
   const std::string reason = failure.value("failureReason", std::string{});
-  const ErrorCode error_code = code == "ImageNotFound" ? ErrorCode::kNotFound : ErrorCode::kProtocol;
-  return make_error(error_code, fmt::format("ECR BatchGetImage {}: {}: {}", subject, code, reason), code);
+  const std::string call = what.empty() ? fmt::format("ECR {} {}", operation, subject)
+                                        : fmt::format("ECR {} {}: {}", operation, subject, what);
+  return make_error(failure_code_error(code), fmt::format("{}: {}: {}", call, code, reason), code);
+}
+
+json image_id_json(const EcrImageId& id) {
+  json j = json::object();
+  if (!id.digest.empty()) j["imageDigest"] = id.digest;
+  if (!id.tag.empty()) j["imageTag"] = id.tag;
+  return j;
+}
+
+EcrImageId image_id_from(const json& item) {
+  return EcrImageId{item.value("imageDigest", std::string{}), item.value("imageTag", std::string{})};
+}
+
+/// The <Code> of an S3 XML error body: the part worth keeping. The rest may echo the
+/// presigned URL's signature and string to sign, so it never goes into an Error.
+std::string s3_error_code(std::string_view body) {
+  const auto open = body.find("<Code>");
+  if (open == std::string_view::npos) return {};
+  const auto start = open + 6;
+  const auto close = body.find("</Code>", start);
+  if (close == std::string_view::npos || close - start > 100) return {};
+  return std::string(body.substr(start, close - start));
 }
 
 }  // namespace
+
+Result<EcrImagePage> parse_describe_images_page(std::string_view body, std::string_view repository) {
+  return parse_answer<EcrImagePage>("DescribeImages", repository, body, [](const json& j) {
+    EcrImagePage page;
+    const auto details = j.find("imageDetails");
+    if (details != j.end() && details->is_array()) {
+      page.images.reserve(details->size());
+      for (const auto& item : *details) page.images.push_back(image_from(item));
+    }
+    page.next_token = j.value("nextToken", std::string{});
+    return page;
+  });
+}
 
 EcrClient::EcrClient(EcrOptions options)
     : options_(std::move(options)),
@@ -94,25 +156,29 @@ Result<std::string> EcrClient::call_once(const std::string& operation, const std
     return make_error(ErrorCode::kInvalidArgument, fmt::format("ECR {} {}: bad endpoint: {}", operation,
                                                                subject, unsigned_request.error().message));
   }
+  // A provider is asked on every attempt, so a long-lived client signs with fresh keys.
+  std::optional<Credentials> provided;
+  if (options_.credentials_provider) {
+    auto credentials = options_.credentials_provider();
+    if (!credentials) {
+      const Error& e = credentials.error();
+      return make_error(e.code, fmt::format("ECR {} {}: credentials: {}", operation, subject, e.message),
+                        e.detail, e.retryable);
+    }
+    provided = std::move(*credentials);
+  }
   SigningParams params;
   params.region = options_.region;
   params.service = "ecr";
   params.when = options_.now ? options_.now() : Clock::now();
-  auto signed_headers = sign(*unsigned_request, options_.credentials, params);
+  auto signed_headers = sign(*unsigned_request, provided ? *provided : options_.credentials, params);
   if (!signed_headers) {
     return make_error(signed_headers.error().code, fmt::format("ECR {} {}: signing: {}", operation, subject,
                                                                signed_headers.error().message));
   }
   http::Request request{.method = "POST", .url = endpoint_, .body = body, .idempotent = idempotent};
   for (const auto& [name, value] : unsigned_request->headers) request.add_header(name, value);
-  for (const auto& [name, value] : signed_headers->headers) {
-    // The signature and session token are credentials: keep them out of any description.
-    if (name == "Authorization" || name == "X-Amz-Security-Token") {
-      request.add_secret_header(name, Secret(value));
-    } else {
-      request.add_header(name, value);
-    }
-  }
+  add_signed_headers(request, signed_headers->headers);
   auto response = http_.send(request);
   if (!response) {
     const Error& e = response.error();
@@ -145,12 +211,15 @@ Result<std::vector<EcrImage>> EcrClient::describe_images(const std::string& repo
     if (!token.empty()) body["nextToken"] = token;
     auto answer = call("DescribeImages", repository, body.dump(), true);
     if (!answer) return answer.error();
-    auto page = parse_answer<std::string>("DescribeImages", repository, *answer, [&](const json& j) {
-      for (const auto& item : j.value("imageDetails", json::array())) images.push_back(image_from(item));
-      return j.value("nextToken", std::string{});
-    });
+    auto page = parse_describe_images_page(*answer, repository);
     if (!page) return page.error();
-    token = std::move(*page);
+    if (images.empty()) {
+      images = std::move(page->images);
+    } else {
+      images.insert(images.end(), std::make_move_iterator(page->images.begin()),
+                    std::make_move_iterator(page->images.end()));
+    }
+    token = std::move(page->next_token);
   } while (!token.empty());
   return images;
 }
@@ -165,10 +234,7 @@ Result<std::vector<EcrImageId>> EcrClient::list_images(const std::string& reposi
     auto answer = call("ListImages", repository, body.dump(), true);
     if (!answer) return answer.error();
     auto page = parse_answer<std::string>("ListImages", repository, *answer, [&](const json& j) {
-      for (const auto& item : j.value("imageIds", json::array())) {
-        ids.push_back(
-            EcrImageId{item.value("imageDigest", std::string{}), item.value("imageTag", std::string{})});
-      }
+      for (const auto& item : j.value("imageIds", json::array())) ids.push_back(image_id_from(item));
       return j.value("nextToken", std::string{});
     });
     if (!page) return page.error();
@@ -178,10 +244,9 @@ Result<std::vector<EcrImageId>> EcrClient::list_images(const std::string& reposi
 }
 
 Result<EcrManifest> EcrClient::batch_get_image(const std::string& repository, const std::string& digest) {
-  json body{
-      {"repositoryName", repository},
-      {"imageIds", json::array({json{{"imageDigest", digest}}})},
-      {"acceptedMediaTypes", json::array({kDockerManifestV2, kDockerManifestList, kOciManifest, kOciIndex})}};
+  json body{{"repositoryName", repository},
+            {"imageIds", json::array({json{{"imageDigest", digest}}})},
+            {"acceptedMediaTypes", registry::kManifestMediaTypes}};
   if (options_.registry_id) body["registryId"] = *options_.registry_id;
   auto answer = call("BatchGetImage", repository, body.dump(), true);
   if (!answer) return answer.error();
@@ -189,7 +254,7 @@ Result<EcrManifest> EcrClient::batch_get_image(const std::string& repository, co
       "BatchGetImage", repository, *answer, [&](const json& j) -> Result<EcrManifest> {
         // BatchGetImage reports failures[] inside a 200 response: a missing digest is not an HTTP error.
         const auto failures = j.value("failures", json::array());
-        if (!failures.empty()) return failure_error(repository, failures.front());
+        if (!failures.empty()) return failure_error("BatchGetImage", repository, failures.front());
         const auto images = j.value("images", json::array());
         if (images.empty()) return protocol_error("BatchGetImage", repository, "no image and no failure");
         const json& image = images.front();
@@ -219,6 +284,98 @@ Result<EcrImageId> EcrClient::put_image(const std::string& repository, const std
     const json& id = j.at("image").at("imageId");
     return EcrImageId{id.value("imageDigest", std::string{}), id.value("imageTag", tag)};
   });
+}
+
+Result<std::vector<EcrImageId>> EcrClient::batch_delete_image(const std::string& repository,
+                                                              const std::vector<EcrImageId>& ids) {
+  std::vector<EcrImageId> deleted;
+  // ECR takes at most 100 ids per request (and at least one).
+  for (std::size_t first = 0; first < ids.size(); first += kEcrMaxDeleteBatch) {
+    const std::size_t last = std::min(ids.size(), first + kEcrMaxDeleteBatch);
+    json body{{"repositoryName", repository}, {"imageIds", json::array()}};
+    for (std::size_t i = first; i < last; ++i) body["imageIds"].push_back(image_id_json(ids[i]));
+    if (options_.registry_id) body["registryId"] = *options_.registry_id;
+    // A repeat after a lost answer would report the deleted ids as ImageNotFound: not idempotent.
+    auto answer = call("BatchDeleteImage", repository, body.dump(), false);
+    if (!answer) return answer.error();
+    auto batch = parse_answer<std::vector<EcrImageId>>(
+        "BatchDeleteImage", repository, *answer, [&](const json& j) -> Result<std::vector<EcrImageId>> {
+          std::vector<EcrImageId> batch_deleted;
+          for (const auto& item : j.value("imageIds", json::array())) {
+            batch_deleted.push_back(image_id_from(item));
+          }
+          // Like BatchGetImage, BatchDeleteImage reports failures[] inside a 200 answer.
+          const auto failures = j.value("failures", json::array());
+          if (failures.empty()) return batch_deleted;
+          const json& failure = failures.front();
+          Error error = failure_error("BatchDeleteImage", repository, failure,
+                                      describe_id(failure.value("imageId", json::object())));
+          const std::size_t done = deleted.size() + batch_deleted.size();
+          if (failures.size() > 1) {
+            error.message += fmt::format(" (and {} more failures)", failures.size() - 1);
+          }
+          error.message += fmt::format("; {} image id(s) deleted", done);
+          return error;
+        });
+    if (!batch) return batch.error();
+    deleted.insert(deleted.end(), batch->begin(), batch->end());
+  }
+  return deleted;
+}
+
+Result<Secret> EcrClient::get_download_url_for_layer(const std::string& repository,
+                                                     const std::string& layer_digest) {
+  json body{{"repositoryName", repository}, {"layerDigest", layer_digest}};
+  if (options_.registry_id) body["registryId"] = *options_.registry_id;
+  const std::string subject = repository + "@" + layer_digest;
+  // moto 5.2 does not implement this call: it answers HTTP 500 with an HTML page, which
+  // ecr_error turns into kUnavailable "ECR GetDownloadUrlForLayer <subject>: HTTP 500".
+  auto answer = call("GetDownloadUrlForLayer", subject, body.dump(), true);
+  if (!answer) return answer.error();
+  return parse_answer<Secret>(
+      "GetDownloadUrlForLayer", subject, *answer, [&](const json& j) -> Result<Secret> {
+        const std::string answered = j.value("layerDigest", layer_digest);
+        if (answered != layer_digest) {
+          return protocol_error("GetDownloadUrlForLayer", subject, "the URL is for layer " + answered);
+        }
+        std::string url = j.value("downloadUrl", std::string{});
+        if (url.empty()) return protocol_error("GetDownloadUrlForLayer", subject, "no downloadUrl");
+        return Secret(std::move(url));
+      });
+}
+
+Result<std::string> EcrClient::get_blob(const std::string& repository, const std::string& digest) {
+  const std::string what = fmt::format("ECR layer download {}@{}", repository, digest);
+  if (!registry::is_sha256_digest(digest)) {
+    return make_error(ErrorCode::kInvalidArgument, what + ": not a sha256 digest");
+  }
+  auto url = get_download_url_for_layer(repository, digest);
+  if (!url) return url.error();
+  // The URL is presigned S3: it carries its own authentication, so no Authorization header.
+  // Its query string is the credential; http::Request keeps it out of every message.
+  http::Request request{.method = "GET", .url = url->reveal()};
+  auto response = http_.send(request);
+  if (!response) {
+    const Error& e = response.error();
+    return make_error(e.code, fmt::format("{}: {}", what, e.message), e.detail, e.retryable);
+  }
+  if (!response->ok()) {
+    const std::string code = s3_error_code(response->body);
+    const ErrorCode error_code = response->status == 403   ? ErrorCode::kPermissionDenied
+                                 : response->status == 404 ? ErrorCode::kNotFound
+                                 : response->status >= 500 ? ErrorCode::kUnavailable
+                                                           : ErrorCode::kProtocol;
+    return make_error(error_code,
+                      code.empty() ? fmt::format("{}: HTTP {}", what, response->status)
+                                   : fmt::format("{}: HTTP {} {}", what, response->status, code),
+                      code, response->status >= 500);
+  }
+  const std::string computed = registry::sha256_digest(response->body);
+  if (computed != digest) {
+    return make_error(ErrorCode::kProtocol,
+                      fmt::format("{}: digest mismatch: the bytes hash to {}", what, computed));
+  }
+  return std::move(response->body);
 }
 
 Result<std::vector<EcrRepository>> EcrClient::describe_repositories(const std::vector<std::string>& names) {

@@ -2,38 +2,39 @@
 // Amazon ECR over its JSON 1.1 protocol: one signed POST per operation, errors typed by __type.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/aws/ecr_error.hpp"
 #include "backend/aws/sigv4.hpp"
 #include "backend/core/error.hpp"
+#include "backend/core/secret.hpp"
 #include "backend/core/time.hpp"
 #include "backend/http/client.hpp"
+#include "backend/registry/media_types.hpp"
 
 namespace mgate::backend::aws {
 
-/// Docker image manifest, schema 2.
-inline constexpr const char* kDockerManifestV2 = "application/vnd.docker.distribution.manifest.v2+json";
-/// Docker manifest list (multi-platform).
-inline constexpr const char* kDockerManifestList =
-    "application/vnd.docker.distribution.manifest.list.v2+json";
-/// OCI image manifest.
-inline constexpr const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-/// OCI image index (multi-platform).
-inline constexpr const char* kOciIndex = "application/vnd.oci.image.index.v1+json";
 /// The most results ECR returns per page of DescribeImages or ListImages.
 inline constexpr int kEcrMaxPageSize = 1000;
+/// The most image ids ECR takes in one BatchDeleteImage request.
+inline constexpr std::size_t kEcrMaxDeleteBatch = 100;
 
 /// How to reach ECR and as whom.
 struct EcrOptions {
   std::string region;                      ///< "eu-west-1"; part of the signature
   std::string endpoint;                    ///< "" = https://api.ecr.<region>.amazonaws.com/
   std::optional<std::string> registry_id;  ///< account id; unset = the caller's own registry
-  Credentials credentials;                 ///< who signs
+  Credentials credentials;                 ///< who signs, unless credentials_provider is set
+  /// Refreshing credentials for a long-lived client: when set, called before each signed request
+  /// (every attempt, throttling retries included) instead of reading `credentials`.
+  /// It should be cheap (a CredentialCache::get wrapper); its error fails the call, naming it.
+  std::function<Result<Credentials>()> credentials_provider;
   http::ClientOptions http;           ///< timeouts, TLS; its sleep and jitter also pace throttling retries
   int max_results = kEcrMaxPageSize;  ///< page size for DescribeImages / ListImages (1..1000)
   int throttle_attempts = 4;          ///< attempts in all when ECR answers ThrottlingException
@@ -75,6 +76,16 @@ struct EcrRepository {
   std::string tag_mutability;  ///< "MUTABLE" or "IMMUTABLE"
 };
 
+/// One page of a DescribeImages answer.
+struct EcrImagePage {
+  std::vector<EcrImage> images;  ///< imageDetails, in ECR's order
+  std::string next_token;        ///< "" on the last page
+};
+
+/// Decodes one DescribeImages answer body (what describe_images does with each page).
+/// An unreadable body is kProtocol: "ECR DescribeImages <repository>: unreadable answer: ...".
+Result<EcrImagePage> parse_describe_images_page(std::string_view body, std::string_view repository = {});
+
 /// An ECR client for one region and registry. Like http::Client, one thread at a time.
 class EcrClient {
  public:
@@ -92,6 +103,18 @@ class EcrClient {
   Result<EcrImageId> put_image(const std::string& repository, const std::string& tag,
                                const std::string& manifest, const std::string& media_type,
                                const std::string& digest = {});
+  /// Deletes the images `ids` name (BatchDeleteImage, in batches of kEcrMaxDeleteBatch) and
+  /// returns the ids ECR reports deleted (one per tag removed). ECR reports a failure for an id
+  /// inside a 200 answer: any failure is an Error naming that id and its failureCode (kind
+  /// kImageNotFound for ImageNotFound), even though the other ids may have been deleted.
+  Result<std::vector<EcrImageId>> batch_delete_image(const std::string& repository,
+                                                     const std::vector<EcrImageId>& ids);
+  /// The presigned S3 URL of one layer or config blob (GetDownloadUrlForLayer); it authenticates
+  /// whoever holds it until it expires, hence a Secret.
+  Result<Secret> get_download_url_for_layer(const std::string& repository, const std::string& layer_digest);
+  /// The bytes of the blob `digest` ("sha256:<64 hex>"): GetDownloadUrlForLayer, then a GET of the
+  /// presigned URL without our credentials; kProtocol when the bytes do not hash to `digest`.
+  Result<std::string> get_blob(const std::string& repository, const std::string& digest);
   /// The named repositories (DescribeRepositories), e.g. for their tag mutability.
   Result<std::vector<EcrRepository>> describe_repositories(const std::vector<std::string>& names);
   /// Creates a repository (CreateRepository) with the given tag mutability.

@@ -22,8 +22,8 @@ inline constexpr std::string_view kDockerImageConfig = "application/vnd.docker.c
 inline constexpr std::string_view kOciImageConfig = "application/vnd.oci.image.config.v1+json";
 
 /// The four manifest media types a client accepts, single-platform types first.
-inline constexpr std::array<std::string_view, 4> kManifestMediaTypes = {kDockerManifestV2, kDockerManifestList,
-                                                                        kOciManifest, kOciIndex};
+inline constexpr std::array<std::string_view, 4> kManifestMediaTypes = {
+    kDockerManifestV2, kDockerManifestList, kOciManifest, kOciIndex};
 
 /// True for a multi-platform manifest (a Docker manifest list or an OCI index), whose entries
 /// are manifests rather than layers.

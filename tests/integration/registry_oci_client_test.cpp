@@ -15,6 +15,7 @@
 #include "backend/http/client.hpp"
 #include "backend/http/url.hpp"
 #include "backend/registry/digest.hpp"
+#include "backend/registry/media_types.hpp"
 #include "backend/registry/oci_client.hpp"
 #include "tests/integration/shared_sandbox.hpp"
 
@@ -89,13 +90,13 @@ class RegistryOciTest : public ::testing::Test {
   }
 
   Manifest docker_manifest(const std::string& build) {
-    return image_manifest(kDockerManifestV2, "application/vnd.docker.container.image.v1+json",
+    return image_manifest(kDockerManifestV2, kDockerImageConfig,
                           "application/vnd.docker.image.rootfs.diff.tar.gzip", build);
   }
 
   Manifest oci_manifest(const std::string& build) {
-    return image_manifest(kOciManifest, "application/vnd.oci.image.config.v1+json",
-                          "application/vnd.oci.image.layer.v1.tar+gzip", build);
+    return image_manifest(kOciManifest, kOciImageConfig, "application/vnd.oci.image.layer.v1.tar+gzip",
+                          build);
   }
 
   // Puts original under stage-<sha>, promotes it to stage-migrated-<sha> and checks both tags
