@@ -51,6 +51,9 @@ std::vector<const backend::config::Environment*> selected_environments(const bac
 /// Prints an error as "mgate: message" with its detail on a second line.
 void print_error(Io& io, const backend::Error& error);
 
+/// Prints the error and returns the exit code its kind maps to (3 for a refusal).
+ExitCode fail(Io& io, const backend::Error& error);
+
 /// The subcommands. Each registers itself on the app and sets `*run` to the
 /// function that executes it once parsing succeeded.
 using Runner = std::function<ExitCode()>;
@@ -59,5 +62,7 @@ void add_audit_command(CLI::App& app, const GlobalOptions& global, Io& io, Runne
 void add_alembic_commands(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 void add_migrations_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 void add_stamp_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_tags_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_promote_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 
 }  // namespace mgate::cli

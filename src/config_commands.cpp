@@ -15,6 +15,11 @@ void print_error(Io& io, const backend::Error& error) {
   if (!error.detail.empty()) io.err << "  " << error.detail << "\n";
 }
 
+ExitCode fail(Io& io, const backend::Error& error) {
+  print_error(io, error);
+  return backend::exit_code_for(error);
+}
+
 namespace {
 
 void print_diagnostics(Io& io, const std::vector<cfg::Diagnostic>& diagnostics) {

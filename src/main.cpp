@@ -37,6 +37,8 @@ int run(int argc, char** argv) {
   mgate::cli::add_alembic_commands(app, global, io, &runner);
   mgate::cli::add_migrations_command(app, global, io, &runner);
   mgate::cli::add_stamp_command(app, global, io, &runner);
+  mgate::cli::add_tags_command(app, global, io, &runner);
+  mgate::cli::add_promote_command(app, global, io, &runner);
 
   try {
     app.parse(argc, argv);

@@ -21,11 +21,6 @@ struct StampOptions {
   std::string confirm_env;
 };
 
-ExitCode fail(Io& io, const backend::Error& e) {
-  print_error(io, e);
-  return backend::exit_code_for(e);
-}
-
 ExitCode stamp(const GlobalOptions& global, const StampOptions& opts, Io& io) {
   if (global.env.empty()) {
     io.err << "mgate: stamp acts on one environment: pass --env NAME\n";

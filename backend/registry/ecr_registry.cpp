@@ -71,10 +71,7 @@ Result<std::string> EcrRegistry::put_manifest(const std::string& tag, const Mani
   return put->digest.empty() ? manifest.digest : put->digest;
 }
 
-Result<std::string> EcrRegistry::get_blob(const std::string& digest) {
-  return make_error(ErrorCode::kUnavailable,
-                    fmt::format("ECR {}: reading blob {} is not supported yet", repository_, digest));
-}
+Result<std::string> EcrRegistry::get_blob(const std::string& digest) { return client_.get_blob(repository_, digest); }
 
 Result<TagMutability> EcrRegistry::tag_mutability() {
   auto repos = client_.describe_repositories({repository_});

@@ -1,0 +1,81 @@
+// `mgate promote --env E SHA [--dry-run] [--yes]`.
+
+#include <fmt/format.h>
+
+#include "backend/ops/promote_action.hpp"
+#include "backend/registry/open_registry.hpp"
+#include "src/cli.hpp"
+#include "src/confirm.hpp"
+
+namespace mgate::cli {
+namespace {
+
+namespace ops = backend::ops;
+
+struct PromoteOptions {
+  std::string sha;
+  bool dry_run = false;
+  bool yes = false;
+  std::string confirm_env;
+};
+
+ExitCode promote(const GlobalOptions& global, const PromoteOptions& opts, Io& io) {
+  if (global.env.empty()) {
+    io.err << "mgate: promote acts on one environment: pass --env NAME\n";
+    return ExitCode::kUsage;
+  }
+  auto loaded = load_config(global, io);
+  if (!loaded.loaded) return loaded.exit;
+  const auto& config = loaded.loaded->config;
+  const auto* env = config.find(global.env);
+  auto registry = backend::registry::open_registry(*env);
+  if (!registry) return fail(io, registry.error());
+  const ops::AuditLog audit(config.audit_log);
+
+  ops::PromoteContext ctx;
+  ctx.config = &config;
+  ctx.env = env;
+  ctx.registry = registry->get();
+  ctx.audit = &audit;
+  ctx.user = ops::current_user();
+  ctx.read_only_flag = global.read_only;
+
+  const ConfirmInput input =
+      terminal_input(opts.yes, opts.confirm_env.empty() ? std::nullopt : std::optional(opts.confirm_env));
+  ops::PromoteHooks hooks;
+  hooks.show = [&io](const ops::PromotePlan& plan) {
+    for (const auto& line : plan.describe()) io.out << line << "\n";
+  };
+  hooks.confirm = [&io, &input](const ops::Confirmation& c) { return confirm(io, c, input); };
+
+  auto result = ops::run_promote(ctx, ops::PromoteRequest{env->name, opts.sha}, hooks, opts.dry_run);
+  if (!result) return fail(io, result.error());
+  const auto& plan = result->plan;
+  if (result->dry_run) {
+    io.out << "dry run: nothing was changed\n";
+  } else if (result->no_op) {
+    io.out << fmt::format("already promoted: {} names {} (nothing to do; audited in {})\n", plan.target_tag,
+                          result->verified_digest, audit.path().string());
+  } else {
+    io.out << fmt::format("promoted {}: {} -> {} (verified; audited in {})\n", env->name, plan.target_tag,
+                          result->verified_digest, audit.path().string());
+  }
+  return ExitCode::kOk;
+}
+
+}  // namespace
+
+void add_promote_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run) {
+  auto opts = std::make_shared<PromoteOptions>();
+  auto* cmd = app.add_subcommand(
+      "promote", "give a commit's built image its migrated tag (same digest, exact bytes); guarded and audited");
+  cmd->add_option("sha", opts->sha, "the commit, as the tags write it, or a unique prefix of 7+ digits")->required();
+  cmd->add_flag("--dry-run", opts->dry_run, "print the plan and the equivalent registry commands; change nothing");
+  cmd->add_flag("--yes,-y", opts->yes, "confirm without a prompt");
+  cmd->add_option("--confirm-env", opts->confirm_env, "with --yes on a protected environment: its name");
+  cmd->callback([&global, &io, run, opts] {
+    *run = [&global, &io, opts] { return promote(global, *opts, io); };
+  });
+}
+
+}  // namespace mgate::cli
