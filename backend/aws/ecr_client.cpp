@@ -224,6 +224,21 @@ Result<std::vector<EcrImage>> EcrClient::describe_images(const std::string& repo
   return images;
 }
 
+Result<std::optional<EcrImage>> EcrClient::describe_image_by_tag(const std::string& repository,
+                                                                 const std::string& tag) {
+  json body{{"repositoryName", repository}, {"imageIds", json::array({json{{"imageTag", tag}}})}};
+  if (options_.registry_id) body["registryId"] = *options_.registry_id;
+  auto answer = call("DescribeImages", repository + ":" + tag, body.dump(), true);
+  if (!answer) {
+    if (ecr_error_kind(answer.error()) == EcrErrorKind::kImageNotFound) return std::optional<EcrImage>{};
+    return answer.error();
+  }
+  auto page = parse_describe_images_page(*answer, repository);
+  if (!page) return page.error();
+  if (page->images.empty()) return std::optional<EcrImage>{};
+  return std::optional<EcrImage>(std::move(page->images.front()));
+}
+
 Result<std::vector<EcrImageId>> EcrClient::list_images(const std::string& repository) {
   std::vector<EcrImageId> ids;
   std::string token;

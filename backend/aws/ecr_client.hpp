@@ -94,6 +94,9 @@ class EcrClient {
 
   /// Every image in `repository` (DescribeImages, all pages).
   Result<std::vector<EcrImage>> describe_images(const std::string& repository);
+  /// The image `tag` names (DescribeImages with imageIds): one request, whatever the repository's
+  /// size. Nothing when no image has the tag (ECR answers ImageNotFoundException).
+  Result<std::optional<EcrImage>> describe_image_by_tag(const std::string& repository, const std::string& tag);
   /// Every image id in `repository` (ListImages, all pages): one row per tag, plus untagged digests.
   Result<std::vector<EcrImageId>> list_images(const std::string& repository);
   /// The manifest stored under `digest` (BatchGetImage), accepting all four manifest types.

@@ -36,14 +36,13 @@ Result<std::vector<TaggedImage>> EcrRegistry::list_images(const std::function<bo
 }
 
 Result<std::optional<Manifest>> EcrRegistry::resolve_tag(const std::string& tag) {
-  auto images = list_images([&tag](std::string_view t) { return t == tag; });
-  if (!images) return images.error();
-  if (images->empty()) return std::optional<Manifest>{};
-  const TaggedImage& found = images->front();
-  Manifest m{found.media_type, found.digest, {}};
+  auto image = client_.describe_image_by_tag(repository_, tag);
+  if (!image) return image.error();
+  if (!image->has_value()) return std::optional<Manifest>{};
+  Manifest m{(*image)->manifest_media_type, (*image)->digest, {}};
   if (m.media_type.empty()) {
     // DescribeImages may omit imageManifestMediaType (moto does); the manifest itself says.
-    auto full = get_manifest(found.digest);
+    auto full = get_manifest(m.digest);
     if (!full) return full.error();
     m.media_type = full->media_type;
   }

@@ -204,6 +204,25 @@ TEST(EcrClientPutImage, SendsTagMediaTypeAndDigest) {
                                          {"imageDigest", "sha256:abc"}}));
 }
 
+TEST(EcrClientDescribeImageByTag, AsksForTheOneTagAndReadsAMissingTagAsNothing) {
+  ScriptedEcr ecr({{200, R"({"imageDetails":[{"imageDigest":"sha256:abc","imageTags":["stage-1","stage-migrated-1"],)"
+                         R"("imagePushedAt":1763700000.5,"imageManifestMediaType":"application/vnd.oci.image.index.v1+json"}]})"},
+                   {400, R"({"__type":"ImageNotFoundException","message":"The image with imageId {imageTag:'x'} does not exist"})"}});
+  ASSERT_TRUE(ecr.server.start());
+  EcrClient client(options_for(ecr.server));
+  const auto found = client.describe_image_by_tag("app", "stage-1");
+  ASSERT_TRUE(found.ok()) << found.error().describe();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->digest, "sha256:abc");
+  EXPECT_EQ((*found)->manifest_media_type, registry::kOciIndex);
+  EXPECT_EQ((*found)->pushed_at, 1763700000.5);
+  EXPECT_EQ(json::parse(ecr.seen.all().front().body),
+            json({{"repositoryName", "app"}, {"imageIds", json::array({json{{"imageTag", "stage-1"}}})}}));
+  const auto missing = client.describe_image_by_tag("app", "x");
+  ASSERT_TRUE(missing.ok()) << missing.error().describe();
+  EXPECT_FALSE(missing->has_value());
+}
+
 constexpr const char* kThrottled = R"({"__type":"ThrottlingException","message":"Rate exceeded"})";
 
 TEST(EcrClientThrottling, RetriesWithJitteredBackoffThenSucceeds) {
