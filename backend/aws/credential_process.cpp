@@ -168,39 +168,6 @@ Result<std::vector<std::string>> split_command(std::string_view command) {
   return words;
 }
 
-Result<Clock::time_point> parse_rfc3339(std::string_view text) {
-  const std::string s(text);
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6) {
-    return make_error(ErrorCode::kProtocol, fmt::format("not an RFC 3339 time: {}", s));
-  }
-  std::size_t pos = static_cast<std::size_t>(used);
-  std::chrono::nanoseconds fraction{0};
-  if (pos < s.size() && s[pos] == '.') {
-    long long scale = 100000000;
-    for (++pos; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, scale /= 10) {
-      fraction += std::chrono::nanoseconds((s[pos] - '0') * scale);
-    }
-  }
-  std::chrono::minutes offset{0};
-  const std::string zone = s.substr(pos);
-  int oh = 0, om = 0;
-  if (zone == "Z" || zone == "z") {
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
-             std::sscanf(zone.c_str() + 1, "%2d:%2d", &oh, &om) == 2) {
-    offset = std::chrono::minutes(oh * 60 + om) * (zone[0] == '-' ? -1 : 1);
-  } else {
-    return make_error(ErrorCode::kProtocol, fmt::format("not an RFC 3339 time: {}", s));
-  }
-  const std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(mo), std::chrono::day(d)};
-  if (!date.ok() || h > 23 || mi > 59 || sec > 60) {
-    return make_error(ErrorCode::kProtocol, fmt::format("not an RFC 3339 time: {}", s));
-  }
-  const auto t = std::chrono::sys_days(date) + std::chrono::hours(h) + std::chrono::minutes(mi) +
-                 std::chrono::seconds(sec) - offset;
-  return std::chrono::time_point_cast<Clock::duration>(t + fraction);
-}
-
 Result<Credentials> parse_process_output(std::string_view output, const std::string& name) {
   // nlohmann's messages quote the input near the fault: never show them, the input is secret.
   const auto json = nlohmann::json::parse(output, nullptr, false);

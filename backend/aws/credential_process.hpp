@@ -20,9 +20,6 @@ inline constexpr std::chrono::seconds kDefaultProcessTimeout{60};
 /// a backslash outside quotes escapes the next character. An unclosed quote is an error.
 Result<std::vector<std::string>> split_command(std::string_view command);
 
-/// Parses an RFC 3339 time stamp ("2026-11-21T07:00:00Z", fractions and offsets allowed).
-Result<Clock::time_point> parse_rfc3339(std::string_view text);
-
 /// Reads the process's JSON: {"Version": 1, "AccessKeyId", "SecretAccessKey",
 /// "SessionToken"?, "Expiration"?}. Errors never quote the output, which holds the secret.
 /// `name` names the source in messages ("credential_process of profile dev").

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "backend/aws/credential_process.hpp"
 #include "backend/core/strings.hpp"
 #include "backend/registry/media_types.hpp"
 
@@ -157,7 +156,7 @@ Result<ImageDetails> TagReader::fetch_details(const std::string& digest) {
     details.error = fmt::format("image config {} has no created time", config_digest);
     return details;
   }
-  auto when = aws::parse_rfc3339(created);
+  auto when = parse_rfc3339(created);
   if (!when) {
     details.error = fmt::format("image config {}: {}", config_digest, when.error().message);
     return details;

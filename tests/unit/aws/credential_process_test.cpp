@@ -22,18 +22,6 @@ TEST(SplitCommand, FollowsShlexQuoting) {
   EXPECT_FALSE(split_command("tool \"open").ok());
 }
 
-TEST(ParseRfc3339, UtcFractionsAndOffsets) {
-  auto z = parse_rfc3339("2026-11-21T07:00:00Z");
-  ASSERT_TRUE(z.ok());
-  EXPECT_EQ(format_rfc3339(*z), "2026-11-21T07:00:00.000Z");
-  auto off = parse_rfc3339("2026-11-21T09:30:00.250+02:00");
-  ASSERT_TRUE(off.ok());
-  EXPECT_EQ(format_rfc3339(*off), "2026-11-21T07:30:00.250Z");
-  EXPECT_FALSE(parse_rfc3339("2026-13-01T00:00:00Z").ok());
-  EXPECT_FALSE(parse_rfc3339("2026-11-21T07:00:00").ok());
-  EXPECT_FALSE(parse_rfc3339("yesterday").ok());
-}
-
 TEST(CredentialProcess, SuccessWithExpiration) {
   const std::string json = std::string(R"({"Version": 1, "AccessKeyId": "ASIAPROC", "SecretAccessKey": ")") +
                            kSecret + R"(", "SessionToken": "tok", "Expiration": "2026-11-21T08:00:00Z"})";

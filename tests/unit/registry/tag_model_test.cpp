@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "backend/aws/credential_process.hpp"
 #include "backend/registry/media_types.hpp"
 #include "backend/registry/tag_model.hpp"
 #include "tests/support/memory_registry.hpp"
@@ -22,7 +21,7 @@ TagPattern pattern(const char* text, const char* env = "stage") {
   return *p;
 }
 
-Clock::time_point at(const char* rfc3339) { return *aws::parse_rfc3339(rfc3339); }
+Clock::time_point at(const char* rfc3339) { return *parse_rfc3339(rfc3339); }
 
 TEST(TagPattern, MatchesTheCommitOfATag) {
   const TagPattern built = pattern("{env}-{sha}");
