@@ -52,14 +52,14 @@ const char* to_string(AuditOutcome outcome);
 /// One action, as written to the log.
 struct AuditRecord {
   Clock::time_point time = Clock::now();
-  std::string user;          ///< the OS user who ran mgate
-  std::string env;           ///< the environment acted on
-  std::string action;        ///< "stamp", "promote", "resubmit"
-  AuditFields arguments;     ///< what was asked
-  AuditFields before;        ///< the state read before acting
-  AuditFields after;         ///< the state verified after acting
+  std::string user;       ///< the OS user who ran mgate
+  std::string env;        ///< the environment acted on
+  std::string action;     ///< "stamp", "promote", "resubmit"
+  AuditFields arguments;  ///< what was asked
+  AuditFields before;     ///< the state read before acting
+  AuditFields after;      ///< the state verified after acting
   AuditOutcome outcome = AuditOutcome::kSucceeded;
-  std::string reason;        ///< why: a refusal, an error, a --reason given with a force
+  std::string reason;  ///< why: a refusal, an error, a --reason given with a force
 
   /// The record as one line of JSON, without the newline.
   std::string to_line() const;
@@ -89,5 +89,27 @@ class AuditLog {
  private:
   std::filesystem::path path_;
 };
+
+/// Ends an action's record: a failed `result` sets the outcome (a refusal or a lost
+/// compare-and-set is `refused`, any other error `failed`) and the reason; then the record is
+/// appended to `log` (when there is one). An unwritable log turns a successful result into a kIo
+/// error, since the action is then not fully recorded; a failed result keeps its own error.
+template <typename T>
+Result<T> audited(const AuditLog* log, AuditRecord record, Result<T> result) {
+  if (!result.ok()) {
+    const auto code = result.error().code;
+    record.outcome = (code == ErrorCode::kRefused || code == ErrorCode::kConflict) ? AuditOutcome::kRefused
+                                                                                   : AuditOutcome::kFailed;
+    record.reason = result.error().message;
+  }
+  if (log == nullptr) return result;
+  if (auto s = log->append(record); !s) {
+    if (!result.ok()) return result;  // the action's own error says more
+    return make_error(ErrorCode::kIo,
+                      "the " + record.action + " was made but could not be audited: " + s.error().message,
+                      s.error().detail);
+  }
+  return result;
+}
 
 }  // namespace mgate::backend::ops

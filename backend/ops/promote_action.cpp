@@ -31,8 +31,9 @@ Result<std::string> resolve_sha(registry::Registry& reg, const registry::TagPatt
   auto row = registry::find_sha(model, sha);
   if (!row) {
     if (row.error().code != ErrorCode::kNotFound) return row.error();
-    return make_error(ErrorCode::kNotFound, fmt::format("{} has no built tag {} (pattern {})", model.registry,
-                                                        patterns.built.tag_for(exact), patterns.built.text()));
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("{} has no built tag {} (pattern {})", model.registry,
+                                  patterns.built.tag_for(exact), patterns.built.text()));
   }
   return (*row)->sha;
 }
@@ -44,12 +45,13 @@ TargetState state_of(const std::optional<registry::Manifest>& target, const std:
 
 Status check_target(const PromotePlan& plan) {
   if (plan.target_state != TargetState::kOtherDigest) return ok_status();
-  std::string message = fmt::format("{} already names {}, not the built {} of {}; a promote never moves a "
-                                    "migrated tag",
-                                    plan.target_tag, plan.target->digest, plan.source.digest, plan.source_tag);
+  std::string message = fmt::format(
+      "{} already names {}, not the built {} of {}; a promote never moves a "
+      "migrated tag",
+      plan.target_tag, plan.target->digest, plan.source.digest, plan.source_tag);
   if (plan.mutability == registry::TagMutability::kImmutable) {
-    message += fmt::format(" (and the repository's tags are immutable: {} is owned by digest {})", plan.target_tag,
-                           plan.target->digest);
+    message += fmt::format(" (and the repository's tags are immutable: {} is owned by digest {})",
+                           plan.target_tag, plan.target->digest);
   }
   return refused(message);
 }
@@ -81,24 +83,6 @@ AuditRecord base_record(const PromoteContext& ctx, const PromoteRequest& request
   return r;
 }
 
-// Writes the record; an unwritable audit log turns the result into an error.
-Result<PromoteResult> audited(const PromoteContext& ctx, AuditRecord record, Result<PromoteResult> result) {
-  if (!result.ok()) {
-    const auto code = result.error().code;
-    record.outcome = (code == ErrorCode::kRefused || code == ErrorCode::kConflict) ? AuditOutcome::kRefused
-                                                                                    : AuditOutcome::kFailed;
-    record.reason = result.error().message;
-  }
-  if (ctx.audit != nullptr) {
-    if (auto s = ctx.audit->append(record); !s) {
-      if (!result.ok()) return result;
-      return make_error(ErrorCode::kIo, "the promote was made but could not be audited: " + s.error().message,
-                        s.error().detail);
-    }
-  }
-  return result;
-}
-
 /// Puts the built manifest under the migrated tag and reads the tag back.
 Result<PromoteResult> execute(const PromoteContext& ctx, PromoteResult result) {
   const PromotePlan& plan = result.plan;
@@ -123,10 +107,10 @@ Result<PromoteResult> execute(const PromoteContext& ctx, PromoteResult result) {
   auto verify = reg.resolve_tag(plan.target_tag);
   if (!verify) return verify.error();
   if (!verify->has_value() || (*verify)->digest != plan.source.digest) {
-    return make_error(ErrorCode::kInternal,
-                      fmt::format("verify failed: {} names {} after the promote, expected {}", plan.target_tag,
-                                  verify->has_value() ? (*verify)->digest : std::string("nothing"),
-                                  plan.source.digest));
+    return make_error(
+        ErrorCode::kInternal,
+        fmt::format("verify failed: {} names {} after the promote, expected {}", plan.target_tag,
+                    verify->has_value() ? (*verify)->digest : std::string("nothing"), plan.source.digest));
   }
   result.verified_digest = (*verify)->digest;
   return result;
@@ -191,8 +175,8 @@ Result<PromotePlan> plan_promote(const PromoteContext& ctx, const PromoteRequest
   }
   if (auto s = check_target(plan); !s) return s.error();
   if (plan.mutability == registry::TagMutability::kImmutable && plan.target_state == TargetState::kAbsent) {
-    plan.notes.push_back(fmt::format("the repository's tags are immutable: once set, {} can never be moved",
-                                     plan.target_tag));
+    plan.notes.push_back(
+        fmt::format("the repository's tags are immutable: once set, {} can never be moved", plan.target_tag));
   }
   if (!plan.no_op()) {
     if (auto s = check_gate(ctx.gate, plan.sha, plan.notes); !s) return s.error();
@@ -204,9 +188,10 @@ Result<PromotePlan> plan_promote(const PromoteContext& ctx, const PromoteRequest
 Result<PromoteResult> run_promote(const PromoteContext& ctx, const PromoteRequest& request,
                                   const PromoteHooks& hooks, bool dry_run) {
   AuditRecord record = base_record(ctx, request, dry_run);
-  if (auto s = check_writable(*ctx.config, *ctx.env, ctx.read_only_flag); !s) return audited(ctx, record, s.error());
+  if (auto s = check_writable(*ctx.config, *ctx.env, ctx.read_only_flag); !s)
+    return audited<PromoteResult>(ctx.audit, record, s.error());
   auto plan = plan_promote(ctx, request);
-  if (!plan) return audited(ctx, std::move(record), plan.error());
+  if (!plan) return audited<PromoteResult>(ctx.audit, std::move(record), plan.error());
   record.arguments.set("source_tag", plan->source_tag).set("target_tag", plan->target_tag);
   record.before.set("source_digest", plan->source.digest)
       .set("media_type", plan->source.media_type)
@@ -215,20 +200,22 @@ Result<PromoteResult> run_promote(const PromoteContext& ctx, const PromoteReques
   PromoteResult result{*plan, dry_run, plan->no_op(), {}};
   if (dry_run) {
     record.outcome = AuditOutcome::kDryRun;
-    return audited(ctx, std::move(record), std::move(result));
+    return audited<PromoteResult>(ctx.audit, std::move(record), std::move(result));
   }
   if (plan->no_op()) {
     // Already done (by the migration Job, or an earlier promote): success without a write.
     result.verified_digest = plan->target->digest;
     record.after.set("target", target_fields(plan->target)).set("no_op", true);
-    return audited(ctx, std::move(record), std::move(result));
+    return audited<PromoteResult>(ctx.audit, std::move(record), std::move(result));
   }
   const auto question = fmt::format("Promote {} in {}: tag {} as {}?", plan->source.digest, request.env,
                                     plan->source_tag, plan->target_tag);
-  if (auto s = hooks.confirm(confirmation_for(*ctx.env, question)); !s) return audited(ctx, std::move(record), s.error());
+  if (auto s = hooks.confirm(confirmation_for(*ctx.env, question)); !s)
+    return audited<PromoteResult>(ctx.audit, std::move(record), s.error());
   auto done = execute(ctx, std::move(result));
-  if (done) record.after.set("target", AuditFields().set("digest", done->verified_digest)).set("no_op", done->no_op);
-  return audited(ctx, std::move(record), std::move(done));
+  if (done)
+    record.after.set("target", AuditFields().set("digest", done->verified_digest)).set("no_op", done->no_op);
+  return audited<PromoteResult>(ctx.audit, std::move(record), std::move(done));
 }
 
 }  // namespace mgate::backend::ops

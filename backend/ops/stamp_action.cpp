@@ -78,28 +78,11 @@ AuditRecord base_record(const StampContext& ctx, const StampRequest& request, bo
   return r;
 }
 
-// Writes the record; an unwritable audit log turns the result into an error.
-template <typename T>
-Result<T> audited(const StampContext& ctx, AuditRecord record, Result<T> result) {
-  if (!result.ok()) {
-    const auto code = result.error().code;
-    record.outcome = (code == ErrorCode::kRefused || code == ErrorCode::kConflict) ? AuditOutcome::kRefused
-                                                                                    : AuditOutcome::kFailed;
-    record.reason = result.error().message;
-  }
-  if (ctx.audit != nullptr) {
-    if (auto s = ctx.audit->append(record); !s) {
-      if (!result.ok()) return result;  // the action's own error says more
-      return make_error(ErrorCode::kIo, "the stamp was made but could not be audited: " + s.error().message,
-                        s.error().detail);
-    }
-  }
-  return result;
-}
-
 }  // namespace
 
-bool StampPlan::no_change() const { return current.table_exists && current.rows == db::normalize_rows(rows); }
+bool StampPlan::no_change() const {
+  return current.table_exists && current.rows == db::normalize_rows(rows);
+}
 
 std::vector<std::string> StampPlan::describe() const {
   std::vector<std::string> out;
@@ -134,7 +117,8 @@ Result<StampPlan> plan_stamp(const StampContext& ctx, const StampRequest& reques
                      rows.error().detail);
     plan.rows = std::move(*rows);
   }
-  if (auto s = db::check_column_width(plan.rows, plan.current.column_width, "version_num"); !s) return s.error();
+  if (auto s = db::check_column_width(plan.rows, plan.current.column_width, "version_num"); !s)
+    return s.error();
   if (auto s = check_activity(ctx.activity, request.env, plan.notes); !s) return s.error();
   plan.before = alembic::relate(*ctx.graph, plan.current.rows);
   plan.after = alembic::relate(*ctx.graph, plan.rows);
@@ -147,35 +131,36 @@ Result<StampResult> run_stamp(const StampContext& ctx, const StampRequest& reque
                               bool dry_run) {
   AuditRecord record = base_record(ctx, request, dry_run);
   if (auto s = check_writable(*ctx.config, *ctx.env, ctx.read_only_flag); !s)
-    return audited<StampResult>(ctx, std::move(record), s.error());
+    return audited<StampResult>(ctx.audit, std::move(record), s.error());
   auto plan = plan_stamp(ctx, request);
-  if (!plan) return audited<StampResult>(ctx, std::move(record), plan.error());
+  if (!plan) return audited<StampResult>(ctx.audit, std::move(record), plan.error());
   record.before = rows_fields(plan->current.rows, alembic::to_string(plan->before.kind));
   if (hooks.show) hooks.show(*plan);
   StampResult result{*plan, dry_run, {}};
   if (dry_run) {
     record.outcome = AuditOutcome::kDryRun;
     record.after = rows_fields(plan->rows, alembic::to_string(plan->after.kind));
-    return audited<StampResult>(ctx, std::move(record), std::move(result));
+    return audited<StampResult>(ctx.audit, std::move(record), std::move(result));
   }
-  const auto question = fmt::format("Stamp {} from {} to {}?", request.env, db::format_rows(plan->current.rows),
-                                    db::format_rows(plan->rows));
+  const auto question = fmt::format("Stamp {} from {} to {}?", request.env,
+                                    db::format_rows(plan->current.rows), db::format_rows(plan->rows));
   if (auto s = hooks.confirm(confirmation_for(*ctx.env, question)); !s)
-    return audited<StampResult>(ctx, std::move(record), s.error());
+    return audited<StampResult>(ctx.audit, std::move(record), s.error());
   auto outcome = ctx.store->replace_rows(plan->current.rows, plan->rows);
-  if (!outcome) return audited<StampResult>(ctx, std::move(record), outcome.error());
+  if (!outcome) return audited<StampResult>(ctx.audit, std::move(record), outcome.error());
   result.outcome = *outcome;
   // Verify from a fresh read, not from what the transaction said it wrote.
   auto verify = ctx.store->read();
-  if (!verify) return audited<StampResult>(ctx, std::move(record), verify.error());
-  record.after = rows_fields(verify->rows, alembic::to_string(alembic::relate(*ctx.graph, verify->rows).kind));
+  if (!verify) return audited<StampResult>(ctx.audit, std::move(record), verify.error());
+  record.after =
+      rows_fields(verify->rows, alembic::to_string(alembic::relate(*ctx.graph, verify->rows).kind));
   if (verify->rows != db::normalize_rows(plan->rows))
     return audited<StampResult>(
-        ctx, std::move(record),
+        ctx.audit, std::move(record),
         make_error(ErrorCode::kInternal,
                    fmt::format("verify failed: the table holds {} after the stamp, planned {}",
                                db::format_rows(verify->rows), db::format_rows(plan->rows))));
-  return audited<StampResult>(ctx, std::move(record), std::move(result));
+  return audited<StampResult>(ctx.audit, std::move(record), std::move(result));
 }
 
 }  // namespace mgate::backend::ops
