@@ -109,6 +109,11 @@ EnvVars env_vars(const SandboxEndpoints& e) {
                              {"MGATE_MOTO_URL", e.moto_url}});
   }
   if (!e.registry_url.empty()) vars.emplace_back("MGATE_REGISTRY_URL", e.registry_url);
+  if (!e.kube_url.empty()) {
+    vars.insert(vars.end(), {{"KUBECONFIG", e.kubeconfig.string()},
+                             {"MGATE_KUBE_URL", e.kube_url},
+                             {"MGATE_KUBE_DIR", e.kubeconfig.parent_path().string()}});
+  }
   return vars;
 }
 

@@ -20,6 +20,8 @@ struct SandboxEndpoints {
   std::optional<PostgresEndpoint> postgres;
   std::string moto_url;
   std::string registry_url;
+  std::string kube_url;                ///< the simulated API server, "https://127.0.0.1:PORT"
+  std::filesystem::path kubeconfig;    ///< its admin (token) kubeconfig
 };
 
 /// The variables of the env file, in file order. Database URLs carry no password:

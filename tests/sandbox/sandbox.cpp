@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "tests/sandbox/moto_service.hpp"
+#include "tests/sandbox/kube_service.hpp"
 #include "tests/sandbox/registry_service.hpp"
 #include "tests/sandbox/signal_teardown.hpp"
 
@@ -93,6 +94,15 @@ Status Sandbox::start_services(SteadyClock::time_point deadline) {
   for (Service* service : order) {
     if (auto s = service->await_ready(deadline); !s) return s;
   }
+  // The cluster comes last: its configuration names the others' ports.
+  if (options_.services.kube && moto_ && registry_ && postgres_) {
+    kube_ = std::make_unique<KubeService>(
+        host, KubeSettings{options_.source_dir, moto_->url(), registry_->url(),
+                           postgres_->endpoint().passfile});
+    if (auto s = kube_->locate(); !s) return s;
+    if (auto s = kube_->launch(); !s) return s;
+    if (auto s = kube_->await_ready(deadline); !s) return s;
+  }
   return backend::ok_status();
 }
 
@@ -173,6 +183,10 @@ std::string Sandbox::moto_url() const {
   return moto_ ? moto_->url() : std::string();
 }
 
+std::string Sandbox::kube_url() const { return kube_ ? kube_->url() : std::string(); }
+
+fs::path Sandbox::kube_dir() const { return kube_ ? kube_->dir() : fs::path(); }
+
 std::string Sandbox::registry_url() const {
   return registry_ ? registry_->url() : std::string();
 }
@@ -186,6 +200,10 @@ SandboxEndpoints Sandbox::endpoints(const fs::path& config_file) const {
   if (postgres_) e.postgres = postgres_->endpoint();
   e.moto_url = moto_url();
   e.registry_url = registry_url();
+  if (kube_) {
+    e.kube_url = kube_->url();
+    e.kubeconfig = kube_->kubeconfig();
+  }
   return e;
 }
 

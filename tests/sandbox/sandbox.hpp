@@ -35,6 +35,7 @@ namespace mgate::sandbox {
 
 class MotoService;
 class RegistryService;
+class KubeService;
 
 /// The environments the sandbox serves: one database each, named after it.
 inline constexpr const char* kEnvironments[] = {"stage", "prod"};
@@ -44,6 +45,7 @@ struct Services {
   bool postgres = true;
   bool moto = true;
   bool registry = true;
+  bool kube = true;  ///< the simulated Kubernetes API; needs postgres, moto and registry
 };
 
 /// How to start a sandbox.
@@ -92,6 +94,12 @@ class Sandbox final : private ProcessHost {
   /// docker-registry's base URL, "http://127.0.0.1:PORT"; empty when not started.
   std::string registry_url() const;
 
+  /// The simulated API server's URL, "https://127.0.0.1:PORT"; empty when not started.
+  std::string kube_url() const;
+  /// The simulator's state dir (kubeconfig, kubeconfig-cert, kubeconfig-exec, kubeconfig-eks,
+  /// pki/, logs/); empty when not started.
+  std::filesystem::path kube_dir() const;
+
   /// Everything the env file and the config name. `config_file` empty: work_dir/mgate.yaml.
   SandboxEndpoints endpoints(const std::filesystem::path& config_file = {}) const;
   /// The env file's variables, to pass to a child process.
@@ -137,6 +145,7 @@ class Sandbox final : private ProcessHost {
   std::unique_ptr<PostgresService> postgres_;
   std::unique_ptr<MotoService> moto_;
   std::unique_ptr<RegistryService> registry_;
+  std::unique_ptr<KubeService> kube_;
 
   mutable std::mutex mu_;        // guards children_, writes into the work dir, and the stop
   std::vector<Child> children_;  // in start order; never shrinks before destruction
