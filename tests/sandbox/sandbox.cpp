@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <fstream>
 
 #include "tests/sandbox/moto_service.hpp"
 #include "tests/sandbox/kube_service.hpp"
@@ -213,7 +214,18 @@ EnvVars Sandbox::environment(const fs::path& config_file) const {
 
 Status Sandbox::write_env_file(const fs::path& path, const fs::path& config_file) const {
   const fs::path config = config_file.empty() ? fs::absolute(path).parent_path() / "mgate.yaml" : config_file;
-  return write_guarded(path, render_env_file(environment(config)));
+  EnvVars vars = environment(config);
+  if (kube_) {
+    // The admin kubeconfig next to the env file (build/sandbox/kubeconfig for `make sandbox`).
+    const fs::path copy = fs::absolute(path).parent_path() / "kubeconfig";
+    std::ifstream in(kube_->kubeconfig());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto s = write_guarded(copy, text); !s) return s;
+    for (auto& [key, value] : vars) {
+      if (key == "KUBECONFIG") value = copy.string();
+    }
+  }
+  return write_guarded(path, render_env_file(vars));
 }
 
 Status Sandbox::write_config(const fs::path& path) const {

@@ -58,7 +58,7 @@ std::optional<HolderState> read_state(const fs::path& dir) {
 
 void remove_state_files(const fs::path& dir) {
   std::error_code ec;
-  for (const char* name : {kStateFile, kEnvFile, kConfigFile}) fs::remove(dir / name, ec);
+  for (const char* name : {kStateFile, kEnvFile, kConfigFile, "kubeconfig"}) fs::remove(dir / name, ec);
 }
 
 std::string summary(const Sandbox& sandbox, const fs::path& dir, Clock::duration took) {
@@ -69,10 +69,12 @@ std::string summary(const Sandbox& sandbox, const fs::path& dir, Clock::duration
       "  postgres  {}:{}  user {}  databases stage, prod  passfile {}\n"
       "  moto      {}\n"
       "  registry  {}\n"
+      "  kube      {}  kubeconfig {}\n"
       "  env       {}   (. {})\n"
       "  config    {}\n",
       static_cast<double>(ms) / 1000.0, getpid(), pg.host, pg.port, pg.user, pg.passfile.string(),
-      sandbox.moto_url(), sandbox.registry_url(), (dir / kEnvFile).string(), (dir / kEnvFile).string(),
+      sandbox.moto_url(), sandbox.registry_url(), sandbox.kube_url(), (dir / "kubeconfig").string(),
+      (dir / kEnvFile).string(), (dir / kEnvFile).string(),
       (dir / kConfigFile).string());
 }
 

@@ -41,6 +41,11 @@ bool wants_table(const httplib::Request& req);
 /// server's typed lists do; custom resources keep them.
 Json as_list_item(const ResourceInfo& info, Json object);
 
+/// Keeps a streamed response uncompressed. cpp-httplib gzips any JSON or text response whose
+/// client accepts gzip (Go's client always does), and its compressor holds chunked data back
+/// until the stream ends; the real API server never compresses a watch or a log stream.
+void disable_compression(const httplib::Request& req);
+
 /// GET on a collection (not a watch).
 void handle_list(HandlerContext& ctx, Call& call);
 /// GET on an object.

@@ -74,8 +74,7 @@ void default_probe(Json& container, const char* key) {
 // SetDefaults_Container and the defaults of what a container holds.
 void default_container(Json& c) {
   if (str_member(c, "imagePullPolicy").empty()) {
-    c["imagePullPolicy"] = image_tag(str_member(c, "image")) == "latest" ? "Always"
-                                                                         : "IfNotPresent";
+    c["imagePullPolicy"] = image_tag(str_member(c, "image")) == "latest" ? "Always" : "IfNotPresent";
   }
   if (str_member(c, "terminationMessagePath").empty()) {
     c["terminationMessagePath"] = "/dev/termination-log";
@@ -104,12 +103,36 @@ void default_container(Json& c) {
 
 // SetDefaults_Volume and the mode defaults of the projected sources.
 void default_volume(Json& v) {
-  static const char* const kSources[] = {
-      "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret",
-      "nfs", "iscsi", "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder",
-      "cephfs", "flocker", "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume",
-      "quobyte", "azureDisk", "photonPersistentDisk", "projected", "portworxVolume", "scaleIO",
-      "storageos", "csi", "ephemeral", "image"};
+  static const char* const kSources[] = {"hostPath",
+                                         "emptyDir",
+                                         "gcePersistentDisk",
+                                         "awsElasticBlockStore",
+                                         "gitRepo",
+                                         "secret",
+                                         "nfs",
+                                         "iscsi",
+                                         "glusterfs",
+                                         "persistentVolumeClaim",
+                                         "rbd",
+                                         "flexVolume",
+                                         "cinder",
+                                         "cephfs",
+                                         "flocker",
+                                         "downwardAPI",
+                                         "fc",
+                                         "azureFile",
+                                         "configMap",
+                                         "vsphereVolume",
+                                         "quobyte",
+                                         "azureDisk",
+                                         "photonPersistentDisk",
+                                         "projected",
+                                         "portworxVolume",
+                                         "scaleIO",
+                                         "storageos",
+                                         "csi",
+                                         "ephemeral",
+                                         "image"};
   bool any = false;
   for (const char* s : kSources) any = any || member(v, s) != nullptr;
   if (!any) v["emptyDir"] = Json::object();
@@ -243,7 +266,9 @@ class Errors {
   std::vector<FieldCause> list_;
 };
 
-std::string q(const std::string& s) { return names::go_quote(s); }
+std::string q(const std::string& s) {
+  return names::go_quote(s);
+}
 
 // NameIsDNSSubdomain(name, prefix=true) masks a trailing dash so a generateName prefix passes;
 // Go drops the last two characters and appends "a", and so do we.
@@ -272,7 +297,8 @@ std::string go_map(const Json* labels) {
 std::string go_strings(const Json* values) {
   if (values == nullptr || !values->is_array()) return "[]string(nil)";
   std::string out;
-  for (const auto& v : *values) out += (out.empty() ? "" : ", ") + q(v.is_string() ? v.get<std::string>() : v.dump());
+  for (const auto& v : *values)
+    out += (out.empty() ? "" : ", ") + q(v.is_string() ? v.get<std::string>() : v.dump());
   return "[]string{" + out + "}";
 }
 
@@ -283,10 +309,10 @@ std::string go_label_selector(const Json& selector) {
   if (expressions != nullptr && expressions->is_array()) {
     std::string items;
     for (const auto& e : *expressions) {
-      items += (items.empty() ? "" : ", ") +
-               fmt::format("v1.LabelSelectorRequirement{{Key:{}, Operator:{}, Values:{}}}",
-                           q(str_member(e, "key")), q(str_member(e, "operator")),
-                           go_strings(member(e, "values")));
+      items +=
+          (items.empty() ? "" : ", ") +
+          fmt::format("v1.LabelSelectorRequirement{{Key:{}, Operator:{}, Values:{}}}",
+                      q(str_member(e, "key")), q(str_member(e, "operator")), go_strings(member(e, "values")));
     }
     exprs = "[]v1.LabelSelectorRequirement{" + items + "}";
   }
@@ -332,8 +358,7 @@ void validate_object_meta(Errors& errs, const Json& meta) {
 }
 
 // ValidateHasLabel on the template's metadata.
-void validate_has_label(Errors& errs, const Json* labels, const char* key,
-                        const std::string& expected) {
+void validate_has_label(Errors& errs, const Json* labels, const char* key, const std::string& expected) {
   const std::string path = fmt::format("spec.template.metadata.labels[{}]", key);
   const Json* actual = labels != nullptr ? member(*labels, key) : nullptr;
   if (actual == nullptr) {
@@ -359,8 +384,10 @@ void validate_generated_selector(Errors& errs, const Json& job) {
   validate_has_label(errs, labels, kLegacyJobNameLabel, name);
   validate_has_label(errs, labels, kControllerUidLabel, uid);
   validate_has_label(errs, labels, kJobNameLabel, name);
-  const Json expected = {{kControllerUidLabel, uid}, {kJobNameLabel, name},
-                         {kLegacyControllerUidLabel, uid}, {kLegacyJobNameLabel, name}};
+  const Json expected = {{kControllerUidLabel, uid},
+                         {kJobNameLabel, name},
+                         {kLegacyControllerUidLabel, uid},
+                         {kLegacyJobNameLabel, name}};
   try {
     if (!LabelSelector::from_json(*selector).matches(expected)) {
       errs.invalid("spec.selector", go_label_selector(*selector), "`selector` not auto-generated");
@@ -450,8 +477,7 @@ void validate_container(Errors& errs, const Json& c, const std::string& path) {
   if (tmp.empty()) {
     errs.required(path + ".terminationMessagePolicy");
   } else if (tmp != "File" && tmp != "FallbackToLogsOnError") {
-    errs.not_supported(path + ".terminationMessagePolicy", q(tmp),
-                       {"File", "FallbackToLogsOnError"});
+    errs.not_supported(path + ".terminationMessagePolicy", q(tmp), {"File", "FallbackToLogsOnError"});
   }
   validate_ports(errs, c, path);
   validate_env(errs, c, path);
@@ -509,16 +535,14 @@ void validate_pod_template(Errors& errs, const Json& tmpl) {
   const std::string dns = str_member(spec, "dnsPolicy");
   if (dns.empty()) {
     errs.required(path + ".dnsPolicy");
-  } else if (dns != "ClusterFirstWithHostNet" && dns != "ClusterFirst" && dns != "Default" &&
-             dns != "None") {
+  } else if (dns != "ClusterFirstWithHostNet" && dns != "ClusterFirst" && dns != "Default" && dns != "None") {
     errs.not_supported(path + ".dnsPolicy", q(dns),
                        {"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"});
   }
   std::string value;
   if (int_member(spec, "activeDeadlineSeconds", value) != nullptr) {
     if (const auto n = std::stoll(value); n < 1 || n > INT32_MAX) {
-      errs.invalid(path + ".activeDeadlineSeconds", value,
-                   "must be between 1 and 2147483647, inclusive");
+      errs.invalid(path + ".activeDeadlineSeconds", value, "must be between 1 and 2147483647, inclusive");
     }
   }
 }
@@ -551,7 +575,8 @@ void validate_job_spec(Errors& errs, const Json& spec) {
   const std::string replacement = str_member(spec, "podReplacementPolicy");
   if (!replacement.empty()) {
     if (member(spec, "podFailurePolicy") != nullptr) {
-      if (replacement != "Failed") errs.not_supported("spec.podReplacementPolicy", q(replacement), {"Failed"});
+      if (replacement != "Failed")
+        errs.not_supported("spec.podReplacementPolicy", q(replacement), {"Failed"});
     } else if (replacement != "Failed" && replacement != "TerminatingOrFailed") {
       errs.not_supported("spec.podReplacementPolicy", q(replacement), {"Failed", "TerminatingOrFailed"});
     }
@@ -643,8 +668,7 @@ std::vector<FieldCause> job_validation_errors(const Json& job) {
     const std::string name = str_member(meta, "name");
     const std::string host = fmt::format("{}-{}", name, std::stoll(completions) - 1);
     if (!names::dns1123_label_errors(host).empty()) {
-      errs.invalid("metadata.name", q(name),
-                   "will not able to create pod with invalid DNS label: " + host);
+      errs.invalid("metadata.name", q(name), "will not able to create pod with invalid DNS label: " + host);
     }
   }
   return errs.take();

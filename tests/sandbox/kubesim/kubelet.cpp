@@ -77,6 +77,34 @@ std::string env_value(const EnvList& env, const std::string& name) {
   return {};
 }
 
+// argv of one run: the script's shell program, or command (default: the image's ENTRYPOINT)
+// + args with $(VAR) expanded as the kubelet does.
+std::vector<std::string> container_argv(const Json& pod, const Json& spec, const ContainerEnv& env,
+                                        const ImageMapping* mapping, int attempt) {
+  if (const auto script = script_of(pod)) {
+    return {"/bin/sh", "-c", script_program(*script, attempt)};
+  }
+  std::vector<std::string> argv;
+  if (spec.contains("command")) {
+    argv = strings_of(spec["command"]);
+  } else if (mapping != nullptr) {
+    argv = mapping->entrypoint;
+  }
+  for (auto& arg : strings_of(spec.value("args", Json::array()))) argv.push_back(arg);
+  return expand_args(argv, env.expansion_env);
+}
+
+// workingDir under the image root when it exists there, else the root.
+fs::path container_cwd(const Json& spec, const fs::path& root) {
+  const std::string working_dir = spec.value("workingDir", "");
+  std::error_code ec;
+  if (!working_dir.empty() && working_dir.front() == '/' &&
+      fs::is_directory(root / working_dir.substr(1), ec)) {
+    return root / working_dir.substr(1);
+  }
+  return root;
+}
+
 // The runtime's error for a command it cannot exec (containerd + runc wording).
 std::string start_error_message(const std::string& command) {
   const std::string why =
@@ -264,6 +292,7 @@ void Kubelet::try_start(const Json& pod, PodRuntime& rt, std::size_t index) {
   try {
     env = resolve_container_env(pod, c.spec, sources);
   } catch (const EnvConfigError& e) {
+    if (c.state.contains("terminated")) c.last_state = c.state;  // a restart that cannot start
     c.stage = ContainerStage::kConfigError;
     c.state = {{"waiting", {{"reason", "CreateContainerConfigError"}, {"message", e.what()}}}};
     c.retry_at = Clock::now() + config_.restart_backoff;
@@ -288,21 +317,9 @@ void Kubelet::start_process(const Json& pod, PodRuntime& rt, std::size_t index,
   c.started_at = now_rfc3339();
   c.ready = false;
   const fs::path root = mapping != nullptr ? mapping->root : fs::path("/");
-  std::vector<std::string> argv;
-  if (const auto script = script_of(pod)) {
-    argv = {"/bin/sh", "-c", script_program(*script, attempt)};
-  } else {
-    argv = c.spec.contains("command") ? strings_of(c.spec["command"]) : mapping->entrypoint;
-    for (auto& arg : strings_of(c.spec.value("args", Json::array()))) argv.push_back(arg);
-    argv = expand_args(argv, env.expansion_env);
-  }
-  fs::path cwd = root;
-  const std::string working_dir = c.spec.value("workingDir", "");
+  const std::vector<std::string> argv = container_argv(pod, c.spec, env, mapping, attempt);
+  const fs::path cwd = container_cwd(c.spec, root);
   std::error_code ec;
-  if (!working_dir.empty() && working_dir.front() == '/' &&
-      fs::is_directory(root / working_dir.substr(1), ec)) {
-    cwd = root / working_dir.substr(1);
-  }
   // The kubelet keeps the current and the previous attempt's log, nothing older.
   if (attempt >= 2) {
     fs::remove(container_log_path(config_.log_root, rt.ns, rt.name, rt.uid, c.name, attempt - 2),

@@ -170,6 +170,7 @@ void handle_log(HandlerContext& ctx, Call& call) {
   f->timestamps = r.timestamps;
   auto first = std::make_shared<std::string>(std::move(body));
   HandlerContext* c = &ctx;
+  disable_compression(call.req);
   call.res.set_chunked_content_provider(
       "text/plain", [f, first, c](std::size_t, httplib::DataSink& sink) {
         if (!sink.is_writable()) return false;

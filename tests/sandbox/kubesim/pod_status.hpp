@@ -25,9 +25,9 @@ enum class ContainerStage {
 
 /// One container of a pod.
 struct ContainerRuntime {
-  std::string name;
-  Json spec;  ///< the pod.spec.containers item
-  ContainerStage stage = ContainerStage::kWaiting;
+  std::string name;  ///< the container's name
+  Json spec;         ///< the pod.spec.containers item
+  ContainerStage stage = ContainerStage::kWaiting;  ///< where it is
   Json state = {{"waiting", {{"reason", "ContainerCreating"}}}};  ///< status.state
   Json last_state = Json::object();                                ///< status.lastState
   int restart_count = 0;     ///< the attempt number of the current / last run
@@ -35,25 +35,25 @@ struct ContainerRuntime {
   std::string container_id;  ///< "containerd://<64 hex>" of the current / last run
   std::string image_id;      ///< status.imageID once a run was created
   std::string started_at;    ///< of the current / last run
-  bool ready = false;
-  std::unique_ptr<ContainerProcess> process;
-  std::chrono::steady_clock::time_point retry_at{};
+  bool ready = false;        ///< status.ready: a process is running (no probes simulated)
+  std::unique_ptr<ContainerProcess> process;         ///< the running process, if any
+  std::chrono::steady_clock::time_point retry_at{};  ///< when a waiting stage retries
   std::chrono::milliseconds backoff{0};  ///< the current back-off; 0 until the first restart
   bool pull_backoff = false;             ///< ImagePullBackOff shown (else ErrImagePull)
 };
 
 /// One pod the kubelet runs.
 struct PodRuntime {
-  std::string ns;
-  std::string name;
-  std::string uid;
-  std::string pod_ip;
-  std::string start_time;
-  std::string restart_policy = "Always";
-  std::vector<ContainerRuntime> containers;
+  std::string ns;                          ///< metadata.namespace
+  std::string name;                        ///< metadata.name
+  std::string uid;                         ///< metadata.uid: a recreated namespace/name is a new pod
+  std::string pod_ip;                      ///< status.podIP
+  std::string start_time;                  ///< status.startTime
+  std::string restart_policy = "Always";   ///< spec.restartPolicy
+  std::vector<ContainerRuntime> containers;  ///< spec.containers, in order
   bool terminating = false;  ///< deletionTimestamp seen: stopping, then removing
   bool killed = false;       ///< SIGKILL sent after the grace period
-  std::chrono::steady_clock::time_point kill_deadline{};
+  std::chrono::steady_clock::time_point kill_deadline{};  ///< when SIGKILL follows SIGTERM
 };
 
 /// The simulated node's address (status.hostIP).

@@ -34,6 +34,12 @@ bool wants_table(const httplib::Request& req) {
   return accept.find("as=Table") != std::string::npos;
 }
 
+void disable_compression(const httplib::Request& req) {
+  // httplib decides on compression from the request's headers after the handler returns; the
+  // handler's request is the server's own object, so dropping the header here is safe.
+  const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+}
+
 Json as_list_item(const ResourceInfo& info, Json object) {
   if (info.group != "argoproj.io") {
     object.erase("apiVersion");

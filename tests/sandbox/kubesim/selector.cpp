@@ -103,8 +103,7 @@ std::vector<std::string> qualified_name_errors(const std::string& value) {
   const auto slash = value.find('/');
   if (slash != std::string::npos) {
     if (value.find('/', slash + 1) != std::string::npos) {
-      errs.push_back("a qualified name " +
-                     regex_error(kQualifiedNameErrMsg, kQualifiedNameFmt, examples) +
+      errs.push_back("a qualified name " + regex_error(kQualifiedNameErrMsg, kQualifiedNameFmt, examples) +
                      " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
       return errs;
     }
@@ -131,8 +130,7 @@ std::vector<std::string> label_value_errors(const std::string& value) {
   std::vector<std::string> errs;
   if (value.size() > kLabelValueMaxLength) errs.push_back(max_len_error(kLabelValueMaxLength));
   if (!full_match(value, kLabelValueFmt)) {
-    errs.push_back(
-        regex_error(kLabelValueErrMsg, kLabelValueFmt, {"MyValue", "my_value", "12345"}));
+    errs.push_back(regex_error(kLabelValueErrMsg, kLabelValueFmt, {"MyValue", "my_value", "12345"}));
   }
   return errs;
 }
@@ -140,8 +138,8 @@ std::vector<std::string> label_value_errors(const std::string& value) {
 std::vector<std::string> env_var_name_errors(const std::string& value) {
   std::vector<std::string> errs;
   if (!full_match(value, kEnvVarNameFmt)) {
-    errs.push_back(regex_error(kEnvVarNameErrMsg, kEnvVarNameFmt,
-                               {"my.env-name", "MY_ENV.NAME", "MyEnvName1"}));
+    errs.push_back(
+        regex_error(kEnvVarNameErrMsg, kEnvVarNameFmt, {"my.env-name", "MY_ENV.NAME", "MyEnvName1"}));
   }
   // validation.hasChDirPrefix: "." and ".." would change directory in a shell.
   if (value == ".") {
@@ -159,15 +157,33 @@ std::string go_quote(const std::string& value) {
   for (const char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += fmt::format("\\x{:02x}", c);
@@ -192,8 +208,22 @@ struct SyntaxError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Tok { kError, kEnd, kClosedPar, kComma, kNot, kDoubleEquals, kEquals, kGreater,
-                 kIdentifier, kIn, kLess, kNotEquals, kNotIn, kOpenPar };
+enum class Tok {
+  kError,
+  kEnd,
+  kClosedPar,
+  kComma,
+  kNot,
+  kDoubleEquals,
+  kEquals,
+  kGreater,
+  kIdentifier,
+  kIn,
+  kLess,
+  kNotEquals,
+  kNotIn,
+  kOpenPar
+};
 
 struct Item {
   Tok tok;
@@ -202,16 +232,17 @@ struct Item {
 
 std::optional<Tok> keyword(const std::string& s) {
   static const std::map<std::string, Tok> kTokens = {
-      {")", Tok::kClosedPar}, {",", Tok::kComma},     {"!", Tok::kNot},
-      {"==", Tok::kDoubleEquals}, {"=", Tok::kEquals}, {">", Tok::kGreater},
-      {"in", Tok::kIn},       {"<", Tok::kLess},      {"!=", Tok::kNotEquals},
-      {"notin", Tok::kNotIn}, {"(", Tok::kOpenPar}};
+      {")", Tok::kClosedPar},  {",", Tok::kComma},     {"!", Tok::kNot},    {"==", Tok::kDoubleEquals},
+      {"=", Tok::kEquals},     {">", Tok::kGreater},   {"in", Tok::kIn},    {"<", Tok::kLess},
+      {"!=", Tok::kNotEquals}, {"notin", Tok::kNotIn}, {"(", Tok::kOpenPar}};
   auto it = kTokens.find(s);
   if (it == kTokens.end()) return std::nullopt;
   return it->second;
 }
 
-bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_whitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 bool is_special(char c) {
   return c == '=' || c == '!' || c == '(' || c == ')' || c == ',' || c == '>' || c == '<';
 }
@@ -236,8 +267,7 @@ std::vector<Item> lex(const std::string& s) {
         ++pos;
       }
       items.push_back(last ? *last
-                           : Item{Tok::kError,
-                                  fmt::format("error expected: keyword found '{}'", buffer)});
+                           : Item{Tok::kError, fmt::format("error expected: keyword found '{}'", buffer)});
       continue;
     }
     while (pos < s.size() && !is_special(s[pos]) && !is_whitespace(s[pos])) buffer += s[pos++];
@@ -283,8 +313,7 @@ bool parses_as_int64(const std::string& v) {
 }
 
 // labels.NewRequirement's checks; path-less, as the parser and LabelSelectorAsSelector call it.
-Requirement new_requirement(const std::string& key, Op op, std::vector<std::string> values,
-                            bool nil_values) {
+Requirement new_requirement(const std::string& key, Op op, std::vector<std::string> values, bool nil_values) {
   std::vector<std::string> errs;
   if (auto key_errs = names::qualified_name_errors(key); !key_errs.empty()) {
     std::string joined;
@@ -323,9 +352,10 @@ Requirement new_requirement(const std::string& key, Op op, std::vector<std::stri
       }
       for (std::size_t i = 0; i < values.size(); ++i) {
         if (!parses_as_int64(values[i])) {
-          errs.push_back(fmt::format("values[{}]: Invalid value: {}: for 'Gt', 'Lt' operators, "
-                                     "the value must be an integer",
-                                     i, names::go_quote(values[i])));
+          errs.push_back(
+              fmt::format("values[{}]: Invalid value: {}: for 'Gt', 'Lt' operators, "
+                          "the value must be an integer",
+                          i, names::go_quote(values[i])));
         }
       }
       break;
@@ -335,13 +365,12 @@ Requirement new_requirement(const std::string& key, Op op, std::vector<std::stri
     if (value_errs.empty()) continue;
     std::string joined;
     for (const auto& m : value_errs) joined += (joined.empty() ? "" : "; ") + m;
-    errs.push_back(fmt::format("values[{}][{}]: Invalid value: {}: {}", i, key,
-                               names::go_quote(values[i]), joined));
+    errs.push_back(
+        fmt::format("values[{}][{}]: Invalid value: {}: {}", i, key, names::go_quote(values[i]), joined));
   }
   if (!errs.empty()) throw SyntaxError(aggregate(errs));
   return Requirement{key, op, std::move(values)};
 }
-
 
 // The recursive-descent parser of labels.Parse. Errors inside one requirement get the
 // "unable to parse requirement: " prefix; errors between requirements do not.
@@ -355,8 +384,7 @@ class Parser {
       auto [tok, lit] = lookahead(true);
       if (tok == Tok::kEnd) return out;
       if (tok != Tok::kIdentifier && tok != Tok::kNot) {
-        throw SyntaxError(
-            fmt::format("found '{}', expected: !, identifier, or 'end of string'", lit));
+        throw SyntaxError(fmt::format("found '{}', expected: !, identifier, or 'end of string'", lit));
       }
       try {
         out.push_back(parse_requirement());
@@ -420,16 +448,22 @@ class Parser {
   Op parse_operator() {
     auto [tok, lit] = consume(false);
     switch (tok) {
-      case Tok::kIn: return Op::kIn;
-      case Tok::kEquals: return Op::kEquals;
-      case Tok::kDoubleEquals: return Op::kDoubleEquals;
-      case Tok::kGreater: return Op::kGreaterThan;
-      case Tok::kLess: return Op::kLessThan;
-      case Tok::kNotIn: return Op::kNotIn;
-      case Tok::kNotEquals: return Op::kNotEquals;
+      case Tok::kIn:
+        return Op::kIn;
+      case Tok::kEquals:
+        return Op::kEquals;
+      case Tok::kDoubleEquals:
+        return Op::kDoubleEquals;
+      case Tok::kGreater:
+        return Op::kGreaterThan;
+      case Tok::kLess:
+        return Op::kLessThan;
+      case Tok::kNotIn:
+        return Op::kNotIn;
+      case Tok::kNotEquals:
+        return Op::kNotEquals;
       default:
-        throw SyntaxError(
-            fmt::format("found '{}', expected: in, notin, =, ==, !=, gt, lt", lit));
+        throw SyntaxError(fmt::format("found '{}', expected: in, notin, =, ==, !=, gt, lt", lit));
     }
   }
 
@@ -495,8 +529,7 @@ void sort_by_key(std::vector<Requirement>& reqs) {
                    [](const Requirement& a, const Requirement& b) { return a.key < b.key; });
 }
 
-const std::string* label_value(const Json& labels, const std::string& key,
-                               std::string& scratch) {
+const std::string* label_value(const Json& labels, const std::string& key, std::string& scratch) {
   if (!labels.is_object()) return nullptr;
   auto it = labels.find(key);
   if (it == labels.end()) return nullptr;
@@ -557,18 +590,18 @@ LabelSelector LabelSelector::from_json(const Json& selector) {
   const Json empty_object = Json::object();
   const Json empty_array = Json::array();
   const Json& match_labels = selector.contains("matchLabels") && selector["matchLabels"].is_object()
-                                 ? selector["matchLabels"] : empty_object;
-  const Json& expressions =
-      selector.contains("matchExpressions") && selector["matchExpressions"].is_array()
-          ? selector["matchExpressions"] : empty_array;
+                                 ? selector["matchLabels"]
+                                 : empty_object;
+  const Json& expressions = selector.contains("matchExpressions") && selector["matchExpressions"].is_array()
+                                ? selector["matchExpressions"]
+                                : empty_array;
   try {
     for (const auto& [key, value] : match_labels.items()) {
       out.requirements_.push_back(new_requirement(
           key, Op::kEquals, {value.is_string() ? value.get<std::string>() : value.dump()}, false));
     }
-    static const std::map<std::string, Op> kOps = {{"In", Op::kIn}, {"NotIn", Op::kNotIn},
-                                                   {"Exists", Op::kExists},
-                                                   {"DoesNotExist", Op::kDoesNotExist}};
+    static const std::map<std::string, Op> kOps = {
+        {"In", Op::kIn}, {"NotIn", Op::kNotIn}, {"Exists", Op::kExists}, {"DoesNotExist", Op::kDoesNotExist}};
     for (const auto& expr : expressions) {
       const std::string op_name = expr.value("operator", "");
       auto op = kOps.find(op_name);
@@ -576,13 +609,11 @@ LabelSelector LabelSelector::from_json(const Json& selector) {
         throw SyntaxError(names::go_quote(op_name) + " is not a valid label selector operator");
       }
       std::vector<std::string> values;
-      const bool nil = !expr.contains("values") || !expr["values"].is_array() ||
-                       expr["values"].empty();
+      const bool nil = !expr.contains("values") || !expr["values"].is_array() || expr["values"].empty();
       if (!nil) {
         for (const auto& v : expr["values"]) values.push_back(v.get<std::string>());
       }
-      out.requirements_.push_back(
-          new_requirement(expr.value("key", ""), op->second, std::move(values), nil));
+      out.requirements_.push_back(new_requirement(expr.value("key", ""), op->second, std::move(values), nil));
     }
   } catch (const SyntaxError& e) {
     throw bad_request(e.what());
@@ -604,15 +635,30 @@ std::string LabelSelector::to_string() const {
     if (r.op == Op::kDoesNotExist) out += "!";
     out += r.key;
     switch (r.op) {
-      case Op::kEquals: out += "="; break;
-      case Op::kDoubleEquals: out += "=="; break;
-      case Op::kNotEquals: out += "!="; break;
-      case Op::kIn: out += " in "; break;
-      case Op::kNotIn: out += " notin "; break;
-      case Op::kGreaterThan: out += ">"; break;
-      case Op::kLessThan: out += "<"; break;
+      case Op::kEquals:
+        out += "=";
+        break;
+      case Op::kDoubleEquals:
+        out += "==";
+        break;
+      case Op::kNotEquals:
+        out += "!=";
+        break;
+      case Op::kIn:
+        out += " in ";
+        break;
+      case Op::kNotIn:
+        out += " notin ";
+        break;
+      case Op::kGreaterThan:
+        out += ">";
+        break;
+      case Op::kLessThan:
+        out += "<";
+        break;
       case Op::kExists:
-      case Op::kDoesNotExist: continue;
+      case Op::kDoesNotExist:
+        continue;
     }
     const bool set_based = r.op == Op::kIn || r.op == Op::kNotIn;
     std::vector<std::string> values = r.values;
@@ -634,7 +680,6 @@ std::optional<std::string> LabelSelector::requires_exact_match(const std::string
   return std::nullopt;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Field selectors.
 
@@ -646,14 +691,14 @@ namespace {
 const std::map<std::string, std::set<std::string>>& conversion_tables() {
   static const std::map<std::string, std::set<std::string>> kTables = {
       {"pods",
-       {"metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy",
-        "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
-        "status.podIP", "status.nominatedNodeName", "spec.host"}},
+       {"metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+        "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP",
+        "status.nominatedNodeName", "spec.host"}},
       {"events",
-       {"metadata.name", "metadata.namespace", "involvedObject.kind",
-        "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-        "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-        "reason", "reportingComponent", "source", "type"}},
+       {"metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.namespace",
+        "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
+        "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent",
+        "source", "type"}},
       {"secrets", {"metadata.name", "metadata.namespace", "type"}},
       {"namespaces", {"metadata.name", "status.phase"}},
       {"services", {"metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"}},
@@ -672,8 +717,7 @@ bool is_custom_resource(const std::string& resource_key) {
   const std::string group = resource_key.substr(dot + 1);
   if (group.find('.') == std::string::npos) return false;  // apps, batch, policy, ...
   const std::string k8s = "k8s.io";
-  return !(group.size() >= k8s.size() &&
-           group.compare(group.size() - k8s.size(), k8s.size(), k8s) == 0);
+  return !(group.size() >= k8s.size() && group.compare(group.size() - k8s.size(), k8s.size(), k8s) == 0);
 }
 
 // scheme.ConvertFieldLabel: the label to use, or the 400 the request gets.
@@ -732,8 +776,8 @@ std::string unescape_value(const std::string& s) {
       in_slash = true;
     } else if (c == ',' || c == '=') {
       // Go prints the rune with %v: its code point as a number.
-      throw bad_request(fmt::format("invalid field selector: unescaped character in value: {}",
-                                    static_cast<int>(c)));
+      throw bad_request(
+          fmt::format("invalid field selector: unescaped character in value: {}", static_cast<int>(c)));
     } else {
       out += c;
     }
@@ -772,17 +816,14 @@ std::string scalar_at(const Json& object, const std::string& dotted) {
 
 }  // namespace
 
-std::string selectable_field(const std::string& resource_key, const Json& object,
-                             const std::string& field) {
+std::string selectable_field(const std::string& resource_key, const Json& object, const std::string& field) {
   if (resource_key == "pods") {
     if (field == "spec.hostNetwork") {
-      return object.contains("spec") && object["spec"].value("hostNetwork", false) ? "true"
-                                                                                     : "false";
+      return object.contains("spec") && object["spec"].value("hostNetwork", false) ? "true" : "false";
     }
     if (field == "status.podIP") {
       // The internal pod keeps podIPs only; podIP is its first entry.
-      const Json ips = object.contains("status") ? object["status"].value("podIPs", Json())
-                                                 : Json();
+      const Json ips = object.contains("status") ? object["status"].value("podIPs", Json()) : Json();
       if (ips.is_array() && !ips.empty()) return scalar_at(ips[0], "ip");
       return scalar_at(object, "status.podIP");
     }
@@ -823,8 +864,7 @@ FieldSelector FieldSelector::parse(const std::string& text, const std::string& r
       }
     }
     if (!term) {
-      throw bad_request(
-          fmt::format("invalid selector: '{}'; can't understand '{}'", text, part));
+      throw bad_request(fmt::format("invalid selector: '{}'; can't understand '{}'", text, part));
     }
     out.terms_.push_back(*term);
   }

@@ -32,8 +32,17 @@ std::string go_quote(const std::string& value);
 class LabelSelector {
  public:
   /// selection.Operator.
-  enum class Op { kEquals, kDoubleEquals, kNotEquals, kIn, kNotIn, kExists, kDoesNotExist,
-                  kGreaterThan, kLessThan };
+  enum class Op {
+    kEquals,
+    kDoubleEquals,
+    kNotEquals,
+    kIn,
+    kNotIn,
+    kExists,
+    kDoesNotExist,
+    kGreaterThan,
+    kLessThan
+  };
   /// One requirement; the selector is their AND.
   struct Requirement {
     std::string key;
@@ -104,7 +113,6 @@ class FieldSelector {
 
 /// The value of a selectable field of an object of the resource, as the server's
 /// ToSelectableFields computes it ("" when absent). Exposed for tests and the printers.
-std::string selectable_field(const std::string& resource_key, const Json& object,
-                             const std::string& field);
+std::string selectable_field(const std::string& resource_key, const Json& object, const std::string& field);
 
 }  // namespace mgate::kubesim

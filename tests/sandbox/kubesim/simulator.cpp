@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -83,6 +86,10 @@ struct Simulator::Parts {
   std::unique_ptr<GarbageCollector> gc;
   std::unique_ptr<JobController> jobs;
   std::unique_ptr<Kubelet> kubelet;
+  std::thread compactor;
+  std::mutex compactor_mu;
+  std::condition_variable compactor_cv;
+  bool stopping = false;
 
   void configure_access();
   void seed();
@@ -226,6 +233,14 @@ Simulator::Simulator(const Json& config) : parts_(std::make_unique<Parts>()) {
   p.kubelet = std::make_unique<Kubelet>(p.store, kc);
   p.kubelet->start();
 
+  // etcd's compaction (the API server asks for one every 5 minutes): continue tokens and watch
+  // resume points older than it answer 410 Expired.
+  const auto interval = std::chrono::seconds(config.value("compaction_interval_seconds", 300));
+  p.compactor = std::thread([&p, interval] {
+    std::unique_lock lock(p.compactor_mu);
+    while (!p.compactor_cv.wait_for(lock, interval, [&] { return p.stopping; })) p.store.compact();
+  });
+
   p.write_kubeconfigs();
   write_atomically(p.state_dir / "ready",
                    Json{{"port", p.server->port()}, {"server", p.url()},
@@ -241,6 +256,12 @@ std::string Simulator::server_url() const { return parts_->url(); }
 
 void Simulator::stop() {
   if (!parts_) return;
+  {
+    std::lock_guard lock(parts_->compactor_mu);
+    parts_->stopping = true;
+  }
+  parts_->compactor_cv.notify_all();
+  if (parts_->compactor.joinable()) parts_->compactor.join();
   if (parts_->server) parts_->server->stop();
   if (parts_->kubelet) parts_->kubelet->stop();
   if (parts_->jobs) parts_->jobs->stop();

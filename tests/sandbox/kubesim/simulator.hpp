@@ -17,6 +17,7 @@
 //   base_env         {K:V}   every container's starting environment (PATH, HOME, ...)
 //   kubelet          {restart_backoff_ms, max_restart_backoff_ms}
 //   job_controller   {pod_backoff_ms, max_pod_backoff_ms}
+//   compaction_interval_seconds  how often history and continue tokens expire (default 300)
 //   objects          [ ... ]  objects stored at start as given (status included): seeds
 
 #include <filesystem>

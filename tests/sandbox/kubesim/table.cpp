@@ -38,6 +38,120 @@ constexpr const char* kCreationDoc =
 constexpr const char* kContainersDoc = "Names of each container in the template.";
 constexpr const char* kImagesDoc = "Images referenced by each container in the template.";
 
+/// One column of a printer: name, priority (1 = wide only), description, format.
+struct ColumnDef {
+  const char* name;
+  int priority;
+  const char* doc;
+  const char* format = "";
+  const char* type = "string";
+};
+
+const std::vector<ColumnDef> kJobColumns = {
+    {"Name", 0, kNameDoc, "name"},
+    {"Status", 0, "Status of the job."},
+    {"Completions", 0,
+     "The number of pods which reached phase Succeeded. The value increases monotonically for a given "
+     "spec. However, it may decrease in reaction to scale down of elastic indexed jobs."},
+    {"Duration", 0, "Time required to complete the job."},
+    {"Age", 0, kCreationDoc},
+    {"Containers", 1, kContainersDoc},
+    {"Images", 1, kImagesDoc},
+    {"Selector", 1,
+     "A label query over pods that should match the pod count. Normally, the system sets this field for "
+     "you. More info: "
+     "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors"},
+};
+const std::vector<ColumnDef> kPodColumns = {
+    {"Name", 0, kNameDoc, "name"},
+    {"Ready", 0, "The aggregate readiness state of this pod for accepting traffic."},
+    {"Status", 0, "The aggregate status of the containers in this pod."},
+    {"Restarts", 0,
+     "The number of times the containers in this pod have been restarted and when the last container in "
+     "this pod has restarted."},
+    {"Age", 0, kCreationDoc},
+    {"IP", 1,
+     "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet "
+     "allocated."},
+    {"Node", 1,
+     "NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for "
+     "scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this "
+     "node becomes responsible for the lifecycle of this pod. This field should not be used to express a "
+     "desire for the pod to be scheduled on a specific node. "
+     "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename"},
+    {"Nominated Node", 1,
+     "nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be "
+     "scheduled right away as preemption victims receive their graceful termination periods. This field "
+     "does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the "
+     "pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the "
+     "resources on this node to a higher priority pod that is created after preemption. As a result, this "
+     "field may be different than PodSpec.nodeName when the pod is scheduled."},
+    {"Readiness Gates", 1,
+     "If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its "
+     "containers are ready AND all conditions specified in the readiness gates have status equal to \"True\" "
+     "More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates"},
+};
+const std::vector<ColumnDef> kEventColumns = {
+    {"Last Seen", 0, "The time at which the most recent occurrence of this event was recorded."},
+    {"Type", 0, "Type of this event (Normal, Warning), new types could be added in the future"},
+    {"Reason", 0,
+     "This should be a short, machine understandable string that gives the reason for the transition into "
+     "the object's current status."},
+    {"Object", 0, "The object that this event is about."},
+    {"Subobject", 1,
+     "If referring to a piece of an object instead of an entire object, this string should contain a valid "
+     "JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the "
+     "object reference is to a container within a pod, this would take on a value like: "
+     "\"spec.containers{name}\" (where \"name\" refers to the name of the container that triggered the "
+     "event) "
+     "or if no container name is specified \"spec.containers[2]\" (container with index 2 in this pod). This "
+     "syntax is chosen only to have some well-defined way of referencing a part of an object."},
+    {"Source", 1, "The component reporting this event. Should be a short machine understandable string."},
+    {"Message", 0, "A human-readable description of the status of this operation."},
+    {"First Seen", 1,
+     "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)"},
+    {"Count", 1, "The number of times this event has occurred."},
+    {"Name", 1, kNameDoc, "name"},
+};
+const std::vector<ColumnDef> kDeploymentColumns = {
+    {"Name", 0, kNameDoc, "name"},
+    {"Ready", 0, "Number of the pod with ready state"},
+    {"Up-to-date", 0,
+     "Total number of non-terminated pods targeted by this deployment that have the desired template spec."},
+    {"Available", 0,
+     "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."},
+    {"Age", 0, kCreationDoc},
+    {"Containers", 1, kContainersDoc},
+    {"Images", 1, kImagesDoc},
+    {"Selector", 1,
+     "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones "
+     "affected by this deployment."},
+};
+const std::vector<ColumnDef> kNamespaceColumns = {
+    {"Name", 0, kNameDoc, "name"},
+    {"Status", 0, "The status of the namespace"},
+    {"Age", 0, kCreationDoc},
+};
+const std::vector<ColumnDef> kSecretColumns = {
+    {"Name", 0, kNameDoc, "name"},
+    {"Type", 0,
+     "Used to facilitate programmatic handling of secret data. More info: "
+     "https://kubernetes.io/docs/concepts/configuration/secret/#secret-types"},
+    {"Data", 0,
+     "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. "
+     "The serialized form of the secret data is a base64 encoded string, representing the arbitrary "
+     "(possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4"},
+    {"Age", 0, kCreationDoc},
+};
+const std::vector<ColumnDef> kConfigMapColumns = {
+    {"Name", 0, kNameDoc, "name"},
+    {"Data", 0,
+     "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or "
+     "'.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data "
+     "must not overlap with the keys in the BinaryData field, this is enforced during validation process."},
+    {"Age", 0, kCreationDoc},
+};
+
 /// The value at `path`, or nullptr when a step is missing or the value is null.
 const Json* at(const Json& j, std::initializer_list<const char*> path) {
   const Json* cur = &j;
@@ -88,20 +202,16 @@ std::string age(const Json& item, TimePoint now) {
   return since(time_at(item, {"metadata", "creationTimestamp"}), now);
 }
 
-Json column(const char* name, const char* type, const std::string& description, int priority = 0,
-            const char* format = "") {
-  return {{"name", name},
-          {"type", type},
-          {"format", format},
-          {"description", description},
-          {"priority", priority}};
-}
-
-Json name_column() {
-  return column("Name", "string", kNameDoc, 0, "name");
-}
-Json age_column() {
-  return column("Age", "string", kCreationDoc);
+std::vector<Json> columns(const std::vector<ColumnDef>& defs) {
+  std::vector<Json> out;
+  for (const auto& c : defs) {
+    out.push_back({{"name", c.name},
+                   {"type", c.type},
+                   {"format", c.format},
+                   {"description", c.doc},
+                   {"priority", c.priority}});
+  }
+  return out;
 }
 
 /// layoutContainerCells: names and images, comma-joined.
@@ -219,22 +329,6 @@ Row job_row(const Json& job, TimePoint now) {
   return r;
 }
 
-Printer job_printer() {
-  return {{name_column(), column("Status", "string", "Status of the job."),
-           column("Completions", "string",
-                  "The number of pods which reached phase Succeeded. The value increases "
-                  "monotonically for a given spec. However, it may decrease in reaction to scale "
-                  "down of elastic indexed jobs."),
-           column("Duration", "string", "Time required to complete the job."), age_column(),
-           column("Containers", "string", kContainersDoc, 1), column("Images", "string", kImagesDoc, 1),
-           column("Selector", "string",
-                  "A label query over pods that should match the pod count. Normally, the system "
-                  "sets this field for you. More info: https://kubernetes.io/docs/concepts/"
-                  "overview/working-with-objects/labels/#label-selectors",
-                  1)},
-          job_row};
-}
-
 // ---- pods (printPod) ----
 
 /// What printPod accumulates over the container statuses.
@@ -335,15 +429,6 @@ void tally_containers(const Json& pod, PodTally& t) {
   }
 }
 
-bool initialized_condition_true(const Json& pod) {
-  const Json* conditions = at(pod, {"status", "conditions"});
-  if (conditions == nullptr || !conditions->is_array()) return false;
-  for (const Json& c : *conditions) {
-    if (str(c, {"type"}) == "Initialized") return str(c, {"status"}) == "True";
-  }
-  return false;
-}
-
 std::string pod_status_reason(const Json& pod) {
   std::string reason = str(pod, {"status", "phase"});
   if (!str(pod, {"status", "reason"}).empty()) reason = str(pod, {"status", "reason"});
@@ -399,7 +484,7 @@ Row pod_row(const Json& pod, TimePoint now) {
     for (const Json& c : *inits) total += str(c, {"restartPolicy"}) == "Always" ? 1 : 0;
   }
   tally_init_containers(pod, t);
-  if (!t.initializing || initialized_condition_true(pod)) tally_containers(pod, t);
+  if (!t.initializing || condition_true(pod, "Initialized")) tally_containers(pod, t);
   const std::string phase = str(pod, {"status", "phase"});
   if (at(pod, {"metadata", "deletionTimestamp"}) != nullptr) {
     if (str(pod, {"status", "reason"}) == "NodeLost") {
@@ -426,45 +511,6 @@ Row pod_row(const Json& pod, TimePoint now) {
         {{{"type", "Completed"}, {"status", "True"}, {"reason", "Failed"}, {"message", "The pod failed."}}});
   }
   return r;
-}
-
-Printer pod_printer() {
-  return {{name_column(),
-           column("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
-           column("Status", "string", "The aggregate status of the containers in this pod."),
-           column("Restarts", "string",
-                  "The number of times the containers in this pod have been restarted and when "
-                  "the last container in this pod has restarted."),
-           age_column(),
-           column("IP", "string",
-                  "podIP address allocated to the pod. Routable at least within the cluster. "
-                  "Empty if not yet allocated.",
-                  1),
-           column("Node", "string",
-                  "NodeName indicates in which node this pod is scheduled. If empty, this pod is "
-                  "a candidate for scheduling by the scheduler defined in schedulerName. Once "
-                  "this field is set, the kubelet for this node becomes responsible for the "
-                  "lifecycle of this pod. This field should not be used to express a desire for "
-                  "the pod to be scheduled on a specific node. https://kubernetes.io/docs/"
-                  "concepts/scheduling-eviction/assign-pod-node/#nodename",
-                  1),
-           column("Nominated Node", "string",
-                  "nominatedNodeName is set only when this pod preempts other pods on the node, "
-                  "but it cannot be scheduled right away as preemption victims receive their "
-                  "graceful termination periods. This field does not guarantee that the pod will "
-                  "be scheduled on this node. Scheduler may decide to place the pod elsewhere if "
-                  "other nodes become available sooner. Scheduler may also decide to give the "
-                  "resources on this node to a higher priority pod that is created after "
-                  "preemption. As a result, this field may be different than PodSpec.nodeName "
-                  "when the pod is scheduled.",
-                  1),
-           column("Readiness Gates", "string",
-                  "If specified, all readiness gates will be evaluated for pod readiness. A pod "
-                  "is ready when all its containers are ready AND all conditions specified in the "
-                  "readiness gates have status equal to \"True\" More info: "
-                  "https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates",
-                  1)},
-          pod_row};
 }
 
 // ---- events (printEvent) ----
@@ -515,39 +561,6 @@ Row event_row(const Json& ev, TimePoint now) {
   return r;
 }
 
-Printer event_printer() {
-  return {{column("Last Seen", "string",
-                  "The time at which the most recent occurrence of this event was recorded."),
-           column("Type", "string",
-                  "Type of this event (Normal, Warning), new types could be added in the future"),
-           column("Reason", "string",
-                  "This should be a short, machine understandable string that gives the reason "
-                  "for the transition into the object's current status."),
-           column("Object", "string", "The object that this event is about."),
-           column("Subobject", "string",
-                  "If referring to a piece of an object instead of an entire object, this string "
-                  "should contain a valid JSON/Go field access statement, such as "
-                  "desiredState.manifest.containers[2]. For example, if the object reference is "
-                  "to a container within a pod, this would take on a value like: "
-                  "\"spec.containers{name}\" (where \"name\" refers to the name of the container "
-                  "that triggered the event) or if no container name is specified "
-                  "\"spec.containers[2]\" (container with index 2 in this pod). This syntax is "
-                  "chosen only to have some well-defined way of referencing a part of an object.",
-                  1),
-           column("Source", "string",
-                  "The component reporting this event. Should be a short machine understandable "
-                  "string.",
-                  1),
-           column("Message", "string", "A human-readable description of the status of this operation."),
-           column("First Seen", "string",
-                  "The time at which the event was first recorded. (Time of server receipt is in "
-                  "TypeMeta.)",
-                  1),
-           column("Count", "string", "The number of times this event has occurred.", 1),
-           column("Name", "string", kNameDoc, 1, "name")},
-          event_row};
-}
-
 // ---- deployments.apps (printDeployment) ----
 
 Row deployment_row(const Json& d, TimePoint now) {
@@ -566,75 +579,28 @@ Row deployment_row(const Json& d, TimePoint now) {
   return r;
 }
 
-Printer deployment_printer() {
-  return {{name_column(), column("Ready", "string", "Number of the pod with ready state"),
-           column("Up-to-date", "string",
-                  "Total number of non-terminated pods targeted by this deployment that have the "
-                  "desired template spec."),
-           column("Available", "string",
-                  "Total number of available pods (ready for at least minReadySeconds) targeted "
-                  "by this deployment."),
-           age_column(), column("Containers", "string", kContainersDoc, 1),
-           column("Images", "string", kImagesDoc, 1),
-           column("Selector", "string",
-                  "Label selector for pods. Existing ReplicaSets whose pods are selected by this "
-                  "will be the ones affected by this deployment.",
-                  1)},
-          deployment_row};
-}
-
 // ---- namespaces, secrets, configmaps ----
 
-Printer namespace_printer() {
-  return {{name_column(), column("Status", "string", "The status of the namespace"), age_column()},
-          [](const Json& ns, TimePoint now) {
-            Row r;
-            r.cells = {str(ns, {"metadata", "name"}), str(ns, {"status", "phase"}), age(ns, now)};
-            return r;
-          }};
+Row namespace_row(const Json& ns, TimePoint now) {
+  return {{str(ns, {"metadata", "name"}), str(ns, {"status", "phase"}), age(ns, now)}, nullptr};
 }
 
-Printer secret_printer() {
-  return {{name_column(),
-           column("Type", "string",
-                  "Used to facilitate programmatic handling of secret data. More info: "
-                  "https://kubernetes.io/docs/concepts/configuration/secret/#secret-types"),
-           column("Data", "string",
-                  "Data contains the secret data. Each key must consist of alphanumeric "
-                  "characters, '-', '_' or '.'. The serialized form of the secret data is a "
-                  "base64 encoded string, representing the arbitrary (possibly non-string) data "
-                  "value here. Described in https://tools.ietf.org/html/rfc4648#section-4"),
-           age_column()},
-          [](const Json& s, TimePoint now) {
-            // type defaults to Opaque on the real server.
-            std::string type = str(s, {"type"});
-            Row r;
-            r.cells = {str(s, {"metadata", "name"}), type.empty() ? "Opaque" : type, count_keys(s, {"data"}),
-                       age(s, now)};
-            return r;
-          }};
+Row secret_row(const Json& s, TimePoint now) {
+  const std::string type = str(s, {"type"});  // the real server defaults it to Opaque
+  return {
+      {str(s, {"metadata", "name"}), type.empty() ? "Opaque" : type, count_keys(s, {"data"}), age(s, now)},
+      nullptr};
 }
 
-Printer configmap_printer() {
-  return {{name_column(),
-           column("Data", "string",
-                  "Data contains the configuration data. Each key must consist of alphanumeric "
-                  "characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the "
-                  "BinaryData field. The keys stored in Data must not overlap with the keys in the "
-                  "BinaryData field, this is enforced during validation process."),
-           age_column()},
-          [](const Json& cm, TimePoint now) {
-            Row r;
-            r.cells = {str(cm, {"metadata", "name"}),
-                       count_keys(cm, {"data"}) + count_keys(cm, {"binaryData"}), age(cm, now)};
-            return r;
-          }};
+Row configmap_row(const Json& cm, TimePoint now) {
+  return {{str(cm, {"metadata", "name"}), count_keys(cm, {"data"}) + count_keys(cm, {"binaryData"}),
+           age(cm, now)},
+          nullptr};
 }
 
 // ---- applications.argoproj.io (the CRD table convertor) ----
 
-/// Argo CD's additionalPrinterColumns. A CRD that declares columns gets no Age column: the
-/// convertor adds only Name, and Age only stands in when a version declares none.
+/// One of Argo CD's additionalPrinterColumns (all of type string).
 struct CrdColumn {
   const char* name;
   std::vector<const char*> path;
@@ -642,15 +608,12 @@ struct CrdColumn {
   int priority;
 };
 
-const std::vector<CrdColumn>& application_columns() {
-  static const std::vector<CrdColumn> cols = {
-      {"Sync Status", {"status", "sync", "status"}, ".status.sync.status", 0},
-      {"Health Status", {"status", "health", "status"}, ".status.health.status", 0},
-      {"Revision", {"status", "sync", "revision"}, ".status.sync.revision", 10},
-      {"Project", {"spec", "project"}, ".spec.project", 10},
-  };
-  return cols;
-}
+const std::vector<CrdColumn> kApplicationColumns = {
+    {"Sync Status", {"status", "sync", "status"}, ".status.sync.status", 0},
+    {"Health Status", {"status", "health", "status"}, ".status.health.status", 0},
+    {"Revision", {"status", "sync", "revision"}, ".status.sync.revision", 10},
+    {"Project", {"spec", "project"}, ".spec.project", 10},
+};
 
 /// A string column's cell: the JSONPath printer's rendering of the value, null when missing.
 Json crd_string_cell(const Json& item, const std::vector<const char*>& path) {
@@ -659,23 +622,26 @@ Json crd_string_cell(const Json& item, const std::vector<const char*>& path) {
     if (!cur->is_object() || !cur->contains(key)) return nullptr;
     cur = &(*cur)[key];
   }
-  if (cur->is_string()) return cur->get<std::string>();
   if (cur->is_null()) return nullptr;
-  return cur->dump();
+  return cur->is_string() ? cur->get<std::string>() : cur->dump();
 }
 
+/// The CRD convertor puts Name first, then the declared columns. A CRD that declares columns gets
+/// no Age: the convertor only stands one in when a version declares none.
 Printer application_printer() {
-  Printer p;
-  p.columns.push_back(name_column());
-  for (const auto& c : application_columns()) {
-    p.columns.push_back(column(
-        c.name, "string",
-        std::string("Custom resource definition column (in JSONPath format): ") + c.json_path, c.priority));
+  Printer p{columns({{"Name", 0, kNameDoc, "name"}}), nullptr};
+  for (const auto& c : kApplicationColumns) {
+    p.columns.push_back(
+        {{"name", c.name},
+         {"type", "string"},
+         {"format", ""},
+         {"description",
+          fmt::format("Custom resource definition column (in JSONPath format): {}", c.json_path)},
+         {"priority", c.priority}});
   }
   p.row = [](const Json& app, TimePoint) {
-    Row r;
-    r.cells.push_back(str(app, {"metadata", "name"}));
-    for (const auto& c : application_columns()) r.cells.push_back(crd_string_cell(app, c.path));
+    Row r{{str(app, {"metadata", "name"})}, nullptr};
+    for (const auto& c : kApplicationColumns) r.cells.push_back(crd_string_cell(app, c.path));
     return r;
   };
   return p;
@@ -683,29 +649,26 @@ Printer application_printer() {
 
 // ---- anything else (rest.NewDefaultTableConvertor) ----
 
-Printer default_printer() {
-  return {{name_column(), column("Created At", "date", kCreationDoc)}, [](const Json& item, TimePoint) {
-            // Go formats the zero time too: "0001-01-01T00:00:00Z".
-            const auto created = time_at(item, {"metadata", "creationTimestamp"});
-            std::string when = "0001-01-01T00:00:00Z";
-            if (created) when = backend::format_rfc3339(std::chrono::floor<std::chrono::seconds>(*created));
-            if (when.size() > 20 && when[19] == '.') when = when.substr(0, 19) + "Z";
-            Row r;
-            r.cells = {str(item, {"metadata", "name"}), when};
-            return r;
-          }};
+Row default_row(const Json& item, TimePoint) {
+  // Go formats a zero creationTimestamp too.
+  std::string when = "0001-01-01T00:00:00Z";
+  if (const auto created = time_at(item, {"metadata", "creationTimestamp"}); created) {
+    when = backend::format_rfc3339(std::chrono::floor<std::chrono::seconds>(*created));
+    if (when.size() > 20 && when[19] == '.') when = when.substr(0, 19) + "Z";  // drop the milliseconds
+  }
+  return {{str(item, {"metadata", "name"}), when}, nullptr};
 }
 
 Printer printer_for(const std::string& key) {
-  if (key == kJobs) return job_printer();
-  if (key == kPods) return pod_printer();
-  if (key == kEvents) return event_printer();
-  if (key == kDeployments) return deployment_printer();
-  if (key == kNamespaces) return namespace_printer();
-  if (key == kSecrets) return secret_printer();
-  if (key == kConfigMaps) return configmap_printer();
+  if (key == kJobs) return {columns(kJobColumns), job_row};
+  if (key == kPods) return {columns(kPodColumns), pod_row};
+  if (key == kEvents) return {columns(kEventColumns), event_row};
+  if (key == kDeployments) return {columns(kDeploymentColumns), deployment_row};
+  if (key == kNamespaces) return {columns(kNamespaceColumns), namespace_row};
+  if (key == kSecrets) return {columns(kSecretColumns), secret_row};
+  if (key == kConfigMaps) return {columns(kConfigMapColumns), configmap_row};
   if (key == kApplications) return application_printer();
-  return default_printer();
+  return {columns({{"Name", 0, kNameDoc, "name"}, {"Created At", 0, kCreationDoc, "", "date"}}), default_row};
 }
 
 /// The row's object as includeObject asks: PartialObjectMetadata, the full object (with its

@@ -113,6 +113,7 @@ void handle_watch(HandlerContext& ctx, Call& call) {
   }
 
   HandlerContext* c = &ctx;
+  disable_compression(call.req);
   call.res.status = 200;
   call.res.set_header("Cache-Control", "no-cache, private");
   call.res.set_chunked_content_provider(
