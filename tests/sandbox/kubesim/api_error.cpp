@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace mgate::kubesim {
 
 Json ApiError::status() const {
@@ -50,13 +52,15 @@ ApiError conflict(const std::string& plural, const std::string& group, const std
 ApiError invalid(const std::string& kind, const std::string& group, const std::string& name,
                  const std::vector<FieldCause>& causes) {
   Json list = Json::array();
-  std::string joined;
+  std::vector<std::string> texts;  // the aggregate's text lists each distinct error once
   for (const auto& c : causes) {
     list.push_back({{"reason", c.reason}, {"message", c.message}, {"field", c.field}});
-    if (!joined.empty()) joined += ", ";
-    joined += c.field + ": " + c.message;
+    const std::string text = c.field + ": " + c.message;
+    if (std::find(texts.begin(), texts.end(), text) == texts.end()) texts.push_back(text);
   }
-  if (causes.size() > 1) joined = "[" + joined + "]";
+  std::string joined;
+  for (const auto& t : texts) joined += (joined.empty() ? "" : ", ") + t;
+  if (texts.size() > 1) joined = "[" + joined + "]";
   const std::string qualified = group.empty() ? kind : kind + "." + group;
   Json details = {{"name", name}, {"kind", kind}, {"causes", list}};
   if (!group.empty()) details["group"] = group;

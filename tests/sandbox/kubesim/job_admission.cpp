@@ -347,8 +347,11 @@ void validate_object_meta(Errors& errs, const Json& meta) {
     }
   }
   const std::string name = str_member(meta, "name");
-  if (name.empty()) {
+  if (name.empty() && generate_name.empty()) {
     errs.required("metadata.name", "name or generateName is required");
+  } else if (name.empty()) {
+    // The server names the object from generateName before validating; a caller that names it
+    // later (in the store) gets the prefix checked above and nothing more.
   } else {
     errs.invalid_each("metadata.name", name, names::dns1123_subdomain_errors(name));
   }
@@ -429,8 +432,11 @@ void validate_env(Errors& errs, const Json& c, const std::string& path) {
     for (std::size_t i = 0; i < env->size(); ++i) {
       const std::string p = fmt::format("{}.env[{}].name", path, i);
       const std::string name = str_member((*env)[i], "name");
-      if (name.empty()) errs.required(p);
-      errs.invalid_each(p, name, names::env_var_name_errors(name));
+      if (name.empty()) {
+        errs.required(p);
+      } else {
+        errs.invalid_each(p, name, names::env_var_name_errors(name));
+      }
     }
   }
   const Json* env_from = member(c, "envFrom");

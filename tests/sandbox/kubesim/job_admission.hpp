@@ -27,7 +27,9 @@ void prepare_job_for_create(Json& job);
 
 /// ValidateJob for create: throws the 422 `invalid("Job", "batch", name, causes)` listing every
 /// field error in the server's order, or returns when the Job is valid. Run it on the Job
-/// prepare_job_for_create returned (the server validates the defaulted object).
+/// prepare_job_for_create returned (the server validates the defaulted object). A Job with
+/// only generateName passes the name checks (the real server names it before validating),
+/// and metadata.namespace is checked only when set (the request path supplies it).
 void validate_job(const Json& job);
 
 /// The causes validate_job would report, without throwing (empty when valid).

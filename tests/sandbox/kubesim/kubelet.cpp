@@ -244,14 +244,17 @@ void Kubelet::sync_pod(const Json& pod, PodRuntime& rt) {
         break;
       case ContainerStage::kRunning:
         if (const auto done = c.process->exit()) {
-          on_exit(pod, rt, i, done->exit_code, done->finished_at,
+          on_exit(rt, i, done->exit_code, done->finished_at,
                   done->exit_code == 0 ? "Completed" : "Error", "");
         }
         break;
       case ContainerStage::kBackOff:
         if (now >= c.retry_at) {
-          c.backoff = std::min(c.backoff * 2, config_.max_restart_backoff);
+          if (c.crash_wait) c.backoff = std::min(c.backoff * 2, config_.max_restart_backoff);
+          c.crash_wait = false;
           try_start(pod, rt, i);
+        } else if (c.state.contains("terminated")) {
+          enter_crash_loop(pod, c);
         }
         break;
       case ContainerStage::kTerminated:
@@ -350,7 +353,7 @@ void Kubelet::start_process(const Json& pod, PodRuntime& rt, std::size_t index,
     // A container that never started reports the zero time as its start, as containerd does.
     c.started_at = "1970-01-01T00:00:00Z";
     event(pod, c.name, "Warning", "Failed", "Error: " + failure);
-    on_exit(pod, rt, index, 128, now_rfc3339(), "StartError", failure);
+    on_exit(rt, index, 128, now_rfc3339(), "StartError", failure);
     return;
   }
   c.stage = ContainerStage::kRunning;
@@ -388,7 +391,7 @@ void Kubelet::fail_pull(const Json& pod, PodRuntime& rt, std::size_t index) {
   c.retry_at = Clock::now() + c.backoff;
 }
 
-void Kubelet::on_exit(const Json& pod, PodRuntime& rt, std::size_t index, int exit_code,
+void Kubelet::on_exit(PodRuntime& rt, std::size_t index, int exit_code,
                       const std::string& finished_at, const std::string& reason,
                       const std::string& message) {
   ContainerRuntime& c = rt.containers[index];
@@ -406,19 +409,26 @@ void Kubelet::on_exit(const Json& pod, PodRuntime& rt, std::size_t index, int ex
     c.stage = ContainerStage::kTerminated;
     return;
   }
+  // The exit shows as terminated for one sync ("Error"), as the kubelet reports what PLEG saw
+  // before its next sync decides on the back-off.
+  c.stage = ContainerStage::kBackOff;
   if (c.backoff.count() == 0) {
     // The kubelet's back-off has no entry for a container's first exit: it restarts at once.
     c.backoff = config_.restart_backoff;
-    try_start(pod, rt, index);
+    c.crash_wait = false;
+    c.retry_at = Clock::now();
     return;
   }
+  c.crash_wait = true;
+  c.retry_at = Clock::now() + c.backoff;
+}
+
+void Kubelet::enter_crash_loop(const Json& pod, ContainerRuntime& c) {
   c.last_state = c.state;
   c.state = {{"waiting",
               {{"reason", "CrashLoopBackOff"},
                {"message", fmt::format("back-off {} restarting failed container={} pod={}",
                                        go_duration(c.backoff), c.name, format_pod(pod))}}}};
-  c.stage = ContainerStage::kBackOff;
-  c.retry_at = Clock::now() + c.backoff;
   event(pod, c.name, "Warning", "BackOff",
         fmt::format("Back-off restarting failed container {} in pod {}", c.name,
                     format_pod(pod)));
@@ -452,7 +462,7 @@ bool Kubelet::sync_deletion(const Json& pod, PodRuntime* rt) {
       ContainerRuntime& c = rt->containers[i];
       if (c.stage != ContainerStage::kRunning) continue;
       if (const auto done = c.process->exit()) {
-        on_exit(pod, *rt, i, done->exit_code, done->finished_at,
+        on_exit(*rt, i, done->exit_code, done->finished_at,
                 done->exit_code == 0 ? "Completed" : "Error", "");
       } else {
         running = true;

@@ -54,7 +54,8 @@ struct KubeletConfig {
   std::chrono::milliseconds max_grace{2000};
 };
 
-struct PodRuntime;  // kubelet.cpp: what the kubelet knows of one running pod
+struct PodRuntime;        // pod_status.hpp: what the kubelet knows of one pod it runs
+struct ContainerRuntime;  // pod_status.hpp: one container of it
 
 /// The kubelet-lite. Owns its sync thread and every container process it starts.
 class Kubelet {
@@ -82,9 +83,10 @@ class Kubelet {
   void start_process(const Json& pod, PodRuntime& rt, std::size_t index, const ContainerEnv& env,
                      const ImageMapping* mapping);
   void fail_pull(const Json& pod, PodRuntime& rt, std::size_t index);
-  void on_exit(const Json& pod, PodRuntime& rt, std::size_t index, int exit_code,
+  void on_exit(PodRuntime& rt, std::size_t index, int exit_code,
                const std::string& finished_at, const std::string& reason,
                const std::string& message);
+  void enter_crash_loop(const Json& pod, ContainerRuntime& c);
   bool sync_deletion(const Json& pod, PodRuntime* rt);
   void write_status(const Json& pod, const PodRuntime& rt);
   void event(const Json& pod, const std::string& container, const std::string& type,

@@ -31,17 +31,22 @@ bool has_generation(const std::string& resource) {
          resource != kConfigMaps && resource != kNamespaces;
 }
 
-std::string base64(const std::string& in) {
+// Continue tokens are base64url without padding, as apiserver's EncodeContinue writes them.
+std::string base64url(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(in.data()),
                                 static_cast<int>(in.size()));
   out.resize(static_cast<std::size_t>(n));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
   return out;
 }
 
-std::string unbase64(const std::string& in) {
-  if (in.empty() || in.size() % 4 != 0) throw bad_request("invalid continue token");
+std::string unbase64url(std::string in) {
+  for (char& c : in) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (in.size() % 4 != 0) in += '=';
+  if (in.empty()) throw bad_request("invalid continue token");
   std::string out(3 * in.size() / 4, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(in.data()),
@@ -53,15 +58,15 @@ std::string unbase64(const std::string& in) {
   return out;
 }
 
-std::string random_suffix() {
+}  // namespace
+
+std::string generate_name(const std::string& prefix) {
   // apiserver's SimpleNameGenerator: 5 characters from "bcdfghjklmnpqrstvwxz2456789".
   static const std::string alphabet = "bcdfghjklmnpqrstvwxz2456789";
   std::string s;
   for (int i = 0; i < 5; ++i) s += alphabet[rng()() % alphabet.size()];
-  return s;
+  return prefix + s;
 }
-
-}  // namespace
 
 std::string new_uid() {
   auto a = rng()();
@@ -106,7 +111,7 @@ Json ObjectStore::create(const std::string& resource, Json object) {
   if (!meta.contains("name") || meta["name"].get<std::string>().empty()) {
     const std::string prefix = meta.value("generateName", "");
     if (prefix.empty()) throw bad_request("name or generateName is required");
-    meta["name"] = prefix + random_suffix();
+    meta["name"] = generate_name(prefix);
   }
   const std::string name = meta["name"];
   const std::string ns = info.namespaced ? meta.value("namespace", "default") : "";
@@ -164,7 +169,7 @@ ListPage ObjectStore::list_page(const std::string& resource, const std::string& 
   if (!continue_token.empty()) {
     Json token;
     try {
-      token = Json::parse(unbase64(continue_token));
+      token = Json::parse(unbase64url(continue_token));
     } catch (const Json::exception&) {
       throw bad_request("invalid continue token");
     }
@@ -194,7 +199,7 @@ ListPage ObjectStore::list_page(const std::string& resource, const std::string& 
       Json token = {{"v", "meta.k8s.io/v1"},
                     {"rv", page.rv},
                     {"start", last.value("namespace", "") + "/" + last.value("name", "")}};
-      page.continue_token = base64(token.dump());
+      page.continue_token = base64url(token.dump());
       std::int64_t remaining = 0;
       for (; it != bucket.end(); ++it) {
         if ((ns.empty() || it->first.first == ns) && keep(it->second)) ++remaining;

@@ -114,6 +114,8 @@ class ObjectStore {
   std::uint64_t compacted_rv_ = 0;  // continue tokens issued at or before this are expired
 };
 
+/// prefix + 5 random characters, as the apiserver's name generator makes them.
+std::string generate_name(const std::string& prefix);
 /// A fresh RFC 4122 version-4 uid.
 std::string new_uid();
 /// Now as the API writes timestamps: "2026-11-21T10:00:00Z".

@@ -40,6 +40,7 @@ struct ContainerRuntime {
   std::chrono::steady_clock::time_point retry_at{};  ///< when a waiting stage retries
   std::chrono::milliseconds backoff{0};  ///< the current back-off; 0 until the first restart
   bool pull_backoff = false;             ///< ImagePullBackOff shown (else ErrImagePull)
+  bool crash_wait = false;  ///< kBackOff is a real back-off (not the first, immediate restart)
 };
 
 /// One pod the kubelet runs.

@@ -109,6 +109,10 @@ void prepare_metadata(const ResourceInfo& info, Json& object, const std::string&
     }
     meta["namespace"] = ns;
   }
+  // The name is generated before admission, so defaulting sees it (job-name labels).
+  if (meta.value("name", "").empty() && !meta.value("generateName", "").empty()) {
+    meta["name"] = generate_name(meta["generateName"].get<std::string>());
+  }
   meta["uid"] = new_uid();
   meta["managedFields"] = Json::array({{{"manager", field_manager},
                                         {"operation", "Update"},

@@ -18,22 +18,21 @@ std::string image() {
 
 // The migration Job as the deploy step submits it.
 Json migration_job() {
-  return Json{
-      {"apiVersion", "batch/v1"},
-      {"kind", "Job"},
-      {"metadata", {{"name", kName}, {"namespace", "udab"}, {"uid", kUid}}},
-      {"spec",
-       {{"backoffLimit", 3},
-        {"ttlSecondsAfterFinished", 3600},
-        {"template",
-         {{"spec",
-           {{"restartPolicy", "OnFailure"},
-            {"containers",
-             {{{"name", "migrate"},
-               {"image", image()},
-               {"command", {"/migrate.sh"}},
-               {"env", {{{"name", "IMAGE_SHA"}, {"value", kSha}}}},
-               {"envFrom", {{{"secretRef", {{"name", "db-url"}}}}}}}}}}}}}}}};
+  return Json{{"apiVersion", "batch/v1"},
+              {"kind", "Job"},
+              {"metadata", {{"name", kName}, {"namespace", "udab"}, {"uid", kUid}}},
+              {"spec",
+               {{"backoffLimit", 3},
+                {"ttlSecondsAfterFinished", 3600},
+                {"template",
+                 {{"spec",
+                   {{"restartPolicy", "OnFailure"},
+                    {"containers",
+                     {{{"name", "migrate"},
+                       {"image", image()},
+                       {"command", {"/migrate.sh"}},
+                       {"env", {{{"name", "IMAGE_SHA"}, {"value", kSha}}}},
+                       {"envFrom", {{{"secretRef", {{"name", "db-url"}}}}}}}}}}}}}}}};
 }
 
 Json prepared(Json job) {
@@ -79,8 +78,7 @@ TEST(JobAdmission, MigrationJobDefaultsFieldByField) {
   EXPECT_EQ(spec["suspend"], false);
   EXPECT_EQ(spec["podReplacementPolicy"], "TerminatingOrFailed");
   EXPECT_FALSE(spec.contains("manualSelector"));
-  EXPECT_EQ(spec["selector"],
-            (Json{{"matchLabels", {{"batch.kubernetes.io/controller-uid", kUid}}}}));
+  EXPECT_EQ(spec["selector"], (Json{{"matchLabels", {{"batch.kubernetes.io/controller-uid", kUid}}}}));
   const Json& tmeta = spec["template"]["metadata"];
   EXPECT_TRUE(tmeta.contains("creationTimestamp"));
   EXPECT_TRUE(tmeta["creationTimestamp"].is_null());
@@ -110,21 +108,27 @@ TEST(JobAdmission, MigrationJobDefaultsFieldByField) {
 
 TEST(JobAdmission, MigrationJobWholeObject) {
   Json want = migration_job();
-  want["spec"].update(Json{{"completions", 1}, {"parallelism", 1},
-                           {"completionMode", "NonIndexed"}, {"suspend", false},
+  want["spec"].update(Json{{"completions", 1},
+                           {"parallelism", 1},
+                           {"completionMode", "NonIndexed"},
+                           {"suspend", false},
                            {"podReplacementPolicy", "TerminatingOrFailed"},
                            {"selector", {{"matchLabels", {{"batch.kubernetes.io/controller-uid", kUid}}}}}});
-  want["spec"]["template"]["metadata"] = {
-      {"creationTimestamp", nullptr},
-      {"labels",
-       {{"batch.kubernetes.io/controller-uid", kUid}, {"batch.kubernetes.io/job-name", kName},
-        {"controller-uid", kUid}, {"job-name", kName}}}};
-  want["spec"]["template"]["spec"].update(
-      Json{{"dnsPolicy", "ClusterFirst"}, {"schedulerName", "default-scheduler"},
-           {"securityContext", Json::object()}, {"terminationGracePeriodSeconds", 30}});
+  want["spec"]["template"]["metadata"] = {{"creationTimestamp", nullptr},
+                                          {"labels",
+                                           {{"batch.kubernetes.io/controller-uid", kUid},
+                                            {"batch.kubernetes.io/job-name", kName},
+                                            {"controller-uid", kUid},
+                                            {"job-name", kName}}}};
+  want["spec"]["template"]["spec"].update(Json{{"dnsPolicy", "ClusterFirst"},
+                                               {"schedulerName", "default-scheduler"},
+                                               {"securityContext", Json::object()},
+                                               {"terminationGracePeriodSeconds", 30}});
   want["spec"]["template"]["spec"]["containers"][0].update(
-      Json{{"imagePullPolicy", "IfNotPresent"}, {"terminationMessagePath", "/dev/termination-log"},
-           {"terminationMessagePolicy", "File"}, {"resources", Json::object()}});
+      Json{{"imagePullPolicy", "IfNotPresent"},
+           {"terminationMessagePath", "/dev/termination-log"},
+           {"terminationMessagePolicy", "File"},
+           {"resources", Json::object()}});
   want["status"] = Json::object();
   EXPECT_EQ(prepared(migration_job()), want);
   EXPECT_NO_THROW(validate_job(want));
@@ -143,14 +147,11 @@ TEST(JobAdmission, PullPolicyFollowsTheTag) {
   for (const auto& [img, policy] : cases) {
     Json job = migration_job();
     job["spec"]["template"]["spec"]["containers"][0]["image"] = img;
-    EXPECT_EQ(prepared(job)["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
-              policy)
-        << img;
+    EXPECT_EQ(prepared(job)["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], policy) << img;
   }
   Json given = migration_job();
   given["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "Never";
-  EXPECT_EQ(prepared(given)["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
-            "Never");
+  EXPECT_EQ(prepared(given)["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], "Never");
 }
 
 TEST(JobAdmission, CountDefaults) {
@@ -266,9 +267,8 @@ TEST(JobValidation, RestartPolicyUnsupported) {
 TEST(JobValidation, MetadataName) {
   Json job = migration_job();
   job["metadata"].erase("name");
-  expect_causes(invalid_of(prepared(job)),
-                {{"metadata.name", "FieldValueRequired",
-                  "Required value: name or generateName is required"}});
+  expect_causes(invalid_of(prepared(job)), {{"metadata.name", "FieldValueRequired",
+                                             "Required value: name or generateName is required"}});
 
   job = migration_job();
   job["metadata"]["name"] = "Bad_Name";
@@ -280,15 +280,30 @@ TEST(JobValidation, MetadataName) {
                   "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"}});
 }
 
+TEST(JobValidation, GenerateName) {
+  // The store names the object later; the prefix alone is checked (mask: "x-" reads as "a").
+  Json job = migration_job();
+  job["metadata"].erase("name");
+  job["metadata"]["generateName"] = "db-migration-";
+  EXPECT_TRUE(job_validation_errors(prepared(job)).empty());
+
+  job["metadata"]["generateName"] = "Bad_";
+  expect_causes(invalid_of(prepared(job)),
+                {{"metadata.generateName", "FieldValueInvalid",
+                  "Invalid value: \"Bad_\": a lowercase RFC 1123 subdomain must consist of "
+                  "lower case alphanumeric characters, '-' or '.', and must start and end with an "
+                  "alphanumeric character (e.g. 'example.com', regex used for validation is "
+                  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"}});
+}
+
 TEST(JobValidation, NameLongerThanALabelValue) {
   // Valid as a subdomain, but the generated job-name labels cannot hold it.
   const std::string name(64, 'm');
   Json job = migration_job();
   job["metadata"]["name"] = name;
   const std::string message = "Invalid value: \"" + name + "\": must be no more than 63 characters";
-  expect_causes(invalid_of(prepared(job)),
-                {{"spec.template.labels", "FieldValueInvalid", message},
-                 {"spec.template.labels", "FieldValueInvalid", message}});
+  expect_causes(invalid_of(prepared(job)), {{"spec.template.labels", "FieldValueInvalid", message},
+                                            {"spec.template.labels", "FieldValueInvalid", message}});
 }
 
 TEST(JobValidation, Containers) {
@@ -301,8 +316,7 @@ TEST(JobValidation, Containers) {
   Json& c = job["spec"]["template"]["spec"]["containers"][0];
   c["name"] = "Migrate_1";
   c["image"] = "";
-  job["spec"]["template"]["spec"]["containers"].push_back(
-      {{"name", "Migrate_1"}, {"image", "busybox"}});
+  job["spec"]["template"]["spec"]["containers"].push_back({{"name", "Migrate_1"}, {"image", "busybox"}});
   expect_causes(
       invalid_of(prepared(job)),
       {{"spec.template.spec.containers[0].name", "FieldValueInvalid",
@@ -316,33 +330,35 @@ TEST(JobValidation, Containers) {
         "alphanumeric characters or '-', and must start and end with an alphanumeric character "
         "(e.g. 'my-name',  or '123-abc', regex used for validation is "
         "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"},
-       {"spec.template.spec.containers[1].name", "FieldValueDuplicate",
-        "Duplicate value: \"Migrate_1\""}});
+       {"spec.template.spec.containers[1].name", "FieldValueDuplicate", "Duplicate value: \"Migrate_1\""}});
 
   job = migration_job();
   job["spec"]["template"]["spec"]["containers"][0].erase("name");
   expect_causes(invalid_of(prepared(job)),
-                {{"spec.template.spec.containers[0].name", "FieldValueRequired",
-                  "Required value"}});
+                {{"spec.template.spec.containers[0].name", "FieldValueRequired", "Required value"}});
 }
 
 TEST(JobValidation, EnvAndEnvFrom) {
   Json job = migration_job();
   Json& c = job["spec"]["template"]["spec"]["containers"][0];
   c["env"][0]["name"] = "1BAD";
+  c["env"].push_back({{"name", ""}, {"value", "x"}});
+  c["env"].push_back({{"name", "..cd"}, {"value", "x"}});
   c["envFrom"].push_back(Json::object());
   c["envFrom"].push_back({{"secretRef", {{"name", ""}}}});
-  expect_causes(
-      invalid_of(prepared(job)),
-      {{"spec.template.spec.containers[0].env[0].name", "FieldValueInvalid",
-        "Invalid value: \"1BAD\": a valid environment variable name must consist of alphabetic "
-        "characters, digits, '_', '-', or '.', and must not start with a digit (e.g. "
-        "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is "
-        "'[-._a-zA-Z][-._a-zA-Z0-9]*')"},
-       {"spec.template.spec.containers[0].envFrom", "FieldValueInvalid",
-        "Invalid value: \"\": must specify one of: `configMapRef` or `secretRef`"},
-       {"spec.template.spec.containers[0].envFrom[2].secretRef.name", "FieldValueRequired",
-        "Required value"}});
+  expect_causes(invalid_of(prepared(job)),
+                {{"spec.template.spec.containers[0].env[0].name", "FieldValueInvalid",
+                  "Invalid value: \"1BAD\": a valid environment variable name must consist of alphabetic "
+                  "characters, digits, '_', '-', or '.', and must not start with a digit (e.g. "
+                  "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is "
+                  "'[-._a-zA-Z][-._a-zA-Z0-9]*')"},
+                 {"spec.template.spec.containers[0].env[1].name", "FieldValueRequired", "Required value"},
+                 {"spec.template.spec.containers[0].env[2].name", "FieldValueInvalid",
+                  "Invalid value: \"..cd\": must not start with '..'"},
+                 {"spec.template.spec.containers[0].envFrom", "FieldValueInvalid",
+                  "Invalid value: \"\": must specify one of: `configMapRef` or `secretRef`"},
+                 {"spec.template.spec.containers[0].envFrom[2].secretRef.name", "FieldValueRequired",
+                  "Required value"}});
 }
 
 TEST(JobValidation, NegativeCounts) {
@@ -352,14 +368,13 @@ TEST(JobValidation, NegativeCounts) {
   job["spec"]["parallelism"] = -2;
   job["spec"]["activeDeadlineSeconds"] = -3;
   const ApiError e = invalid_of(prepared(job));
-  expect_causes(e, {{"spec.parallelism", "FieldValueInvalid",
-                     "Invalid value: -2: must be greater than or equal to 0"},
-                    {"spec.activeDeadlineSeconds", "FieldValueInvalid",
-                     "Invalid value: -3: must be greater than or equal to 0"},
-                    {"spec.backoffLimit", "FieldValueInvalid",
-                     "Invalid value: -1: must be greater than or equal to 0"},
-                    {"spec.ttlSecondsAfterFinished", "FieldValueInvalid",
-                     "Invalid value: -5: must be greater than or equal to 0"}});
+  expect_causes(
+      e, {{"spec.parallelism", "FieldValueInvalid", "Invalid value: -2: must be greater than or equal to 0"},
+          {"spec.activeDeadlineSeconds", "FieldValueInvalid",
+           "Invalid value: -3: must be greater than or equal to 0"},
+          {"spec.backoffLimit", "FieldValueInvalid", "Invalid value: -1: must be greater than or equal to 0"},
+          {"spec.ttlSecondsAfterFinished", "FieldValueInvalid",
+           "Invalid value: -5: must be greater than or equal to 0"}});
 }
 
 TEST(JobValidation, SelectorMustMatchTemplateLabels) {
@@ -387,9 +402,11 @@ TEST(JobValidation, GeneratedLabelsMustNameTheJob) {
   expect_causes(
       invalid_of(prepared(job)),
       {{"spec.template.metadata.labels[job-name]", "FieldValueInvalid",
-        std::string("Invalid value: map[string]string{\"batch.kubernetes.io/controller-uid\":\"") +
-            kUid + "\", \"batch.kubernetes.io/job-name\":\"db-migration-3f2a1c9\", "
-            "\"controller-uid\":\"" + kUid + "\", \"job-name\":\"other\"}: must be "
+        std::string("Invalid value: map[string]string{\"batch.kubernetes.io/controller-uid\":\"") + kUid +
+            "\", \"batch.kubernetes.io/job-name\":\"db-migration-3f2a1c9\", "
+            "\"controller-uid\":\"" +
+            kUid +
+            "\", \"job-name\":\"other\"}: must be "
             "'db-migration-3f2a1c9'"}});
 
   job = migration_job();
@@ -401,9 +418,11 @@ TEST(JobValidation, GeneratedLabelsMustNameTheJob) {
         "\"batch.kubernetes.io/controller-uid\":\"wrong\"}, "
         "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not auto-generated"},
        {"spec.template.metadata.labels", "FieldValueInvalid",
-        std::string("Invalid value: map[string]string{\"batch.kubernetes.io/controller-uid\":\"") +
-            kUid + "\", \"batch.kubernetes.io/job-name\":\"db-migration-3f2a1c9\", "
-            "\"controller-uid\":\"" + kUid + "\", \"job-name\":\"db-migration-3f2a1c9\"}: "
+        std::string("Invalid value: map[string]string{\"batch.kubernetes.io/controller-uid\":\"") + kUid +
+            "\", \"batch.kubernetes.io/job-name\":\"db-migration-3f2a1c9\", "
+            "\"controller-uid\":\"" +
+            kUid +
+            "\", \"job-name\":\"db-migration-3f2a1c9\"}: "
             "`selector` does not match template `labels`"}});
 }
 

@@ -62,13 +62,12 @@ TEST(LabelSelectorParse, EmptyTextSelectsEverything) {
 TEST(LabelSelectorParse, MatchTable) {
   const Json labels = {{"a", "b"}, {"n", "7"}};
   const std::vector<std::pair<std::string, bool>> cases = {
-      {"a=b", true},          {"a==b", true},          {"a=c", false},
-      {"a!=b", false},        {"a!=c", true},          {"c!=x", true},
-      {"a in (b,c)", true},   {"a in (c)", false},     {"c in (b)", false},
-      {"a notin (b)", false}, {"c notin (b)", true},   {"a", true},
-      {"c", false},           {"!a", false},           {"!c", true},
-      {"a,c", false},         {"a=b,!c", true},        {"n>5", true},
-      {"n<5", false},         {"a>1", false},          {"c<5", false},
+      {"a=b", true},       {"a==b", true},         {"a=c", false},        {"a!=b", false},
+      {"a!=c", true},      {"c!=x", true},         {"a in (b,c)", true},  {"a in (c)", false},
+      {"c in (b)", false}, {"a notin (b)", false}, {"c notin (b)", true}, {"a", true},
+      {"c", false},        {"!a", false},          {"!c", true},          {"a,c", false},
+      {"a=b,!c", true},    {"n>5", true},          {"n<5", false},        {"a>1", false},
+      {"c<5", false},
   };
   for (const auto& [text, want] : cases) {
     EXPECT_EQ(LabelSelector::parse(text).matches(labels), want) << text;
@@ -95,18 +94,19 @@ TEST(LabelSelectorParse, ErrorsCarryApimachineryMessages) {
       {"a=b=c", "found '=', expected: ',' or 'end of string'"},
       {"a=!b", "unable to parse requirement: found '!', expected: identifier"},
       {"!=a", "found '!=', expected: !, identifier, or 'end of string'"},
-      {"n>x", "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' "
-              "operators, the value must be an integer"},
-      {"-a=b", std::string("unable to parse requirement: <nil>: Invalid value: \"-a\": ") +
-                   kLabelKeyRule},
-      {"a=-b", std::string("unable to parse requirement: values[0][a]: Invalid value: \"-b\": ") +
-                   kLabelValueRule},
-      {"a/b/c", "unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a qualified name "
-                "must consist of alphanumeric characters, '-', '_' or '.', and must start and "
-                "end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-                "'123-abc', regex used for validation is "
-                "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain "
-                "prefix and '/' (e.g. 'example.com/MyName')"},
+      {"n>x",
+       "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' "
+       "operators, the value must be an integer"},
+      {"-a=b", std::string("unable to parse requirement: <nil>: Invalid value: \"-a\": ") + kLabelKeyRule},
+      {"a=-b",
+       std::string("unable to parse requirement: values[0][a]: Invalid value: \"-b\": ") + kLabelValueRule},
+      {"a/b/c",
+       "unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a qualified name "
+       "must consist of alphanumeric characters, '-', '_' or '.', and must start and "
+       "end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+       "'123-abc', regex used for validation is "
+       "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain "
+       "prefix and '/' (e.g. 'example.com/MyName')"},
   };
   for (const auto& [text, message] : cases) {
     const ApiError e = error_of([&] { LabelSelector::parse(text); });
@@ -119,8 +119,8 @@ TEST(LabelSelectorParse, ErrorsCarryApimachineryMessages) {
 TEST(LabelSelectorParse, TooLongValueIsRefused) {
   const std::string value(64, 'v');
   const ApiError e = error_of([&] { LabelSelector::parse("a=" + value); });
-  EXPECT_EQ(std::string(e.what()), "unable to parse requirement: values[0][a]: Invalid value: \"" +
-                                       value + "\": must be no more than 63 characters");
+  EXPECT_EQ(std::string(e.what()), "unable to parse requirement: values[0][a]: Invalid value: \"" + value +
+                                       "\": must be no more than 63 characters");
 }
 
 TEST(LabelSelectorFromJson, NullMatchesNothingEmptyMatchesEverything) {
@@ -138,13 +138,12 @@ TEST(LabelSelectorFromJson, NullMatchesNothingEmptyMatchesEverything) {
 }
 
 TEST(LabelSelectorFromJson, MatchLabelsAndExpressions) {
-  const Json selector = {
-      {"matchLabels", {{"b", "2"}, {"a", "1"}}},
-      {"matchExpressions",
-       {{{"key", "c"}, {"operator", "In"}, {"values", {"y", "x"}}},
-        {{"key", "d"}, {"operator", "DoesNotExist"}},
-        {{"key", "e"}, {"operator", "NotIn"}, {"values", {"z"}}},
-        {{"key", "a"}, {"operator", "Exists"}}}}};
+  const Json selector = {{"matchLabels", {{"b", "2"}, {"a", "1"}}},
+                         {"matchExpressions",
+                          {{{"key", "c"}, {"operator", "In"}, {"values", {"y", "x"}}},
+                           {{"key", "d"}, {"operator", "DoesNotExist"}},
+                           {{"key", "e"}, {"operator", "NotIn"}, {"values", {"z"}}},
+                           {{"key", "a"}, {"operator", "Exists"}}}}};
   const auto s = LabelSelector::from_json(selector);
   EXPECT_EQ(s.to_string(), "a=1,a,b=2,c in (x,y),!d,e notin (z)");
   EXPECT_TRUE(s.matches(Json{{"a", "1"}, {"b", "2"}, {"c", "x"}}));
@@ -154,8 +153,8 @@ TEST(LabelSelectorFromJson, MatchLabelsAndExpressions) {
 }
 
 TEST(LabelSelectorFromJson, JobSelectorString) {
-  const auto s = LabelSelector::from_json(
-      Json{{"matchLabels", {{"batch.kubernetes.io/controller-uid", "abc"}}}});
+  const auto s =
+      LabelSelector::from_json(Json{{"matchLabels", {{"batch.kubernetes.io/controller-uid", "abc"}}}});
   EXPECT_EQ(s.to_string(), "batch.kubernetes.io/controller-uid=abc");
   EXPECT_EQ(s.requires_exact_match("batch.kubernetes.io/controller-uid"), "abc");
   EXPECT_EQ(s.requires_exact_match("job-name"), std::nullopt);
@@ -163,8 +162,7 @@ TEST(LabelSelectorFromJson, JobSelectorString) {
 
 TEST(LabelSelectorFromJson, InvalidSelectorsAreRefused) {
   const ApiError op = error_of([] {
-    LabelSelector::from_json(
-        Json{{"matchExpressions", {{{"key", "a"}, {"operator", "Foo"}}}}});
+    LabelSelector::from_json(Json{{"matchExpressions", {{{"key", "a"}, {"operator", "Foo"}}}}});
   });
   EXPECT_EQ(op.code(), 400);
   EXPECT_EQ(std::string(op.what()), "\"Foo\" is not a valid label selector operator");
@@ -177,8 +175,8 @@ TEST(LabelSelectorFromJson, InvalidSelectorsAreRefused) {
             "can't be empty");
 
   const ApiError exists = error_of([] {
-    LabelSelector::from_json(Json{
-        {"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", {"x"}}}}}});
+    LabelSelector::from_json(
+        Json{{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", {"x"}}}}}});
   });
   EXPECT_EQ(std::string(exists.what()),
             "values: Invalid value: []string{\"x\"}: values set must be empty for exists and "
@@ -196,18 +194,20 @@ TEST(LabelSelectorParse, ExactMatch) {
 // ---------------------------------------------------------------------------------------------
 
 Json pod(const Json& spec, const Json& status) {
-  return Json{{"metadata", {{"name", "p1"}, {"namespace", "udab"}}},
-              {"spec", spec},
-              {"status", status}};
+  return Json{{"metadata", {{"name", "p1"}, {"namespace", "udab"}}}, {"spec", spec}, {"status", status}};
 }
 
 TEST(FieldSelector, PodFields) {
-  const Json unscheduled = pod({{"restartPolicy", "Never"}, {"schedulerName", "default-scheduler"}},
-                               {{"phase", "Pending"}});
-  const Json running = pod({{"nodeName", "node-1"}, {"restartPolicy", "OnFailure"},
-                            {"serviceAccountName", "migrator"}, {"hostNetwork", true}},
-                           {{"phase", "Running"}, {"podIP", "10.0.0.9"},
-                            {"podIPs", {{{"ip", "10.0.0.7"}}}}, {"nominatedNodeName", "n2"}});
+  const Json unscheduled =
+      pod({{"restartPolicy", "Never"}, {"schedulerName", "default-scheduler"}}, {{"phase", "Pending"}});
+  const Json running = pod({{"nodeName", "node-1"},
+                            {"restartPolicy", "OnFailure"},
+                            {"serviceAccountName", "migrator"},
+                            {"hostNetwork", true}},
+                           {{"phase", "Running"},
+                            {"podIP", "10.0.0.9"},
+                            {"podIPs", {{{"ip", "10.0.0.7"}}}},
+                            {"nominatedNodeName", "n2"}});
   const std::vector<std::tuple<std::string, bool, bool>> cases = {
       {"spec.nodeName=", true, false},
       {"spec.nodeName=node-1", false, true},
@@ -234,14 +234,17 @@ TEST(FieldSelector, PodFields) {
 }
 
 TEST(FieldSelector, EventFields) {
-  const Json event = {
-      {"metadata", {{"name", "e1"}, {"namespace", "udab"}}},
-      {"involvedObject",
-       {{"kind", "Job"}, {"namespace", "udab"}, {"name", "db-migration-3f2a1c9"},
-        {"uid", "u-1"}, {"apiVersion", "batch/v1"}, {"resourceVersion", "42"}}},
-      {"reason", "SuccessfulCreate"},
-      {"type", "Normal"},
-      {"source", {{"component", "job-controller"}}}};
+  const Json event = {{"metadata", {{"name", "e1"}, {"namespace", "udab"}}},
+                      {"involvedObject",
+                       {{"kind", "Job"},
+                        {"namespace", "udab"},
+                        {"name", "db-migration-3f2a1c9"},
+                        {"uid", "u-1"},
+                        {"apiVersion", "batch/v1"},
+                        {"resourceVersion", "42"}}},
+                      {"reason", "SuccessfulCreate"},
+                      {"type", "Normal"},
+                      {"source", {{"component", "job-controller"}}}};
   const std::vector<std::pair<std::string, bool>> cases = {
       {"involvedObject.kind=Job,involvedObject.name=db-migration-3f2a1c9", true},
       {"involvedObject.namespace=udab,involvedObject.uid=u-1", true},
@@ -256,8 +259,7 @@ TEST(FieldSelector, EventFields) {
     EXPECT_EQ(FieldSelector::parse(text, "events").matches(event), want) << text;
   }
   // events.k8s.io-style events carry reportingComponent only; `source` falls back to it.
-  const Json new_style = {{"metadata", {{"name", "e2"}}},
-                          {"reportingComponent", "kubelet"}};
+  const Json new_style = {{"metadata", {{"name", "e2"}}}, {"reportingComponent", "kubelet"}};
   EXPECT_TRUE(FieldSelector::parse("source=kubelet", "events").matches(new_style));
   EXPECT_TRUE(FieldSelector::parse("reportingComponent=kubelet", "events").matches(new_style));
 }
@@ -266,8 +268,8 @@ TEST(FieldSelector, JobSecretNamespaceFields) {
   const Json job = {{"metadata", {{"name", "j"}}}, {"status", {{"succeeded", 1}}}};
   EXPECT_TRUE(FieldSelector::parse("status.successful=1", "jobs.batch").matches(job));
   EXPECT_FALSE(FieldSelector::parse("status.successful=0", "jobs.batch").matches(job));
-  EXPECT_TRUE(FieldSelector::parse("status.successful=0", "jobs.batch")
-                  .matches(Json{{"metadata", {{"name", "j"}}}}));
+  EXPECT_TRUE(
+      FieldSelector::parse("status.successful=0", "jobs.batch").matches(Json{{"metadata", {{"name", "j"}}}}));
 
   const Json secret = {{"metadata", {{"name", "db-url"}}}, {"type", "Opaque"}};
   EXPECT_TRUE(FieldSelector::parse("type=Opaque", "secrets").matches(secret));
@@ -283,8 +285,7 @@ TEST(FieldSelector, UnsupportedFieldsAreBadRequests) {
       {"status.hostIP=1.2.3.4", "pods", "field label not supported: status.hostIP"},
       {"spec.completions=1", "jobs.batch", "field label not supported: spec.completions"},
       {"message=x", "events", "field label not supported: message"},
-      {"metadata.namespace=udab", "namespaces",
-       "field label not supported: metadata.namespace"},
+      {"metadata.namespace=udab", "namespaces", "field label not supported: metadata.namespace"},
       {"data.key=x", "configmaps",
        "\"data.key\" is not a known field selector: only \"metadata.name\", "
        "\"metadata.namespace\""},
@@ -305,14 +306,11 @@ TEST(FieldSelector, UnsupportedFieldsAreBadRequests) {
 
 TEST(FieldSelector, SyntaxAndEscapes) {
   const ApiError e = error_of([] { FieldSelector::parse("metadata.name", "pods"); });
-  EXPECT_EQ(std::string(e.what()),
-            "invalid selector: 'metadata.name'; can't understand 'metadata.name'");
+  EXPECT_EQ(std::string(e.what()), "invalid selector: 'metadata.name'; can't understand 'metadata.name'");
   const ApiError unescaped = error_of([] { FieldSelector::parse("metadata.name=a=b", "pods"); });
-  EXPECT_EQ(std::string(unescaped.what()),
-            "invalid field selector: unescaped character in value: 61");
+  EXPECT_EQ(std::string(unescaped.what()), "invalid field selector: unescaped character in value: 61");
   const ApiError bad_escape = error_of([] { FieldSelector::parse("metadata.name=a\\x", "pods"); });
-  EXPECT_EQ(std::string(bad_escape.what()),
-            "invalid field selector: invalid escape sequence: \\x");
+  EXPECT_EQ(std::string(bad_escape.what()), "invalid field selector: invalid escape sequence: \\x");
 
   const auto s = FieldSelector::parse("metadata.name=a\\,b", "pods");
   EXPECT_TRUE(s.matches(Json{{"metadata", {{"name", "a,b"}}}}));
@@ -326,11 +324,9 @@ TEST(FieldSelector, SyntaxAndEscapes) {
 
 TEST(Names, QualifiedNameMessages) {
   EXPECT_TRUE(names::qualified_name_errors("batch.kubernetes.io/job-name").empty());
-  EXPECT_EQ(names::qualified_name_errors("/a"),
-            std::vector<std::string>{"prefix part must be non-empty"});
+  EXPECT_EQ(names::qualified_name_errors("/a"), std::vector<std::string>{"prefix part must be non-empty"});
   EXPECT_EQ(names::qualified_name_errors("a/"),
-            (std::vector<std::string>{"name part must be non-empty",
-                                      std::string("") + kLabelKeyRule}));
+            (std::vector<std::string>{"name part must be non-empty", std::string("") + kLabelKeyRule}));
   EXPECT_EQ(names::go_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
 }
 

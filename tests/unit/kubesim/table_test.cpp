@@ -317,6 +317,35 @@ TEST(TablePods, InitContainersAndPendingPods) {
             Json::parse(R"(["p","0/1","Pending","0","<unknown>","<none>","<none>","<none>","<none>"])"));
 }
 
+TEST(TablePods, SidecarsCompletedContainersGatesAndLostNodes) {
+  const std::string now = "2026-11-21T10:00:00Z";
+  Json pod = running_pod();
+  pod["spec"]["initContainers"] =
+      Json::parse(R"([{"name":"proxy","image":"envoy","restartPolicy":"Always"}])");
+  pod["status"]["conditions"] = Json::parse(R"([{"type":"Initialized","status":"True"}])");
+  pod["status"]["initContainerStatuses"] = Json::parse(
+      R"([{"name":"proxy","ready":true,"started":true,"restartCount":1,"state":{"running":{}},
+           "lastState":{"terminated":{"exitCode":1,"finishedAt":"2026-11-21T09:59:00Z"}}}])");
+  pod["spec"]["containers"].push_back({{"name", "job"}, {"image", "busybox"}});
+  pod["status"]["containerStatuses"].push_back(
+      Json::parse(R"({"name":"job","ready":false,"restartCount":0,"state":{"terminated":{"exitCode":0,
+                      "reason":"Completed"}}})"));
+  Json cells = cells_of("pods", pod, now);
+  EXPECT_EQ(cells[1], "2/3");          // the sidecar counts among the containers
+  EXPECT_EQ(cells[2], "NotReady");     // Completed, but a container still runs; no Ready condition
+  EXPECT_EQ(cells[3], "1 (60s ago)");  // the sidecar's restarts count once initialized
+  pod["status"]["conditions"].push_back({{"type", "Ready"}, {"status", "True"}});
+  EXPECT_EQ(cells_of("pods", pod, now)[2], "Running");
+  Json gated = running_pod();
+  gated["status"] = Json::parse(
+      R"({"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"SchedulingGated"}]})");
+  EXPECT_EQ(cells_of("pods", gated, now)[2], "SchedulingGated");
+  Json lost = running_pod();
+  lost["metadata"]["deletionTimestamp"] = "2026-11-21T09:59:00Z";
+  lost["status"]["reason"] = "NodeLost";
+  EXPECT_EQ(cells_of("pods", lost, now)[2], "Unknown");
+}
+
 TEST(TableEvents, CoreEventWithTimestampsAndCount) {
   const Json ev = Json::parse(R"({"metadata":{"name":"migrate.187a1b2c3d4e5f60","namespace":"default"},
     "involvedObject":{"kind":"Job","name":"migrate","namespace":"default"},
