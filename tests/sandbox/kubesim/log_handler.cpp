@@ -85,15 +85,18 @@ int pick_attempt(const Json& pod, const LogRequest& r) {
   const Json last = status ? status->value("lastState", Json::object()) : Json::object();
   const int restarts = status ? status->value("restartCount", 0) : 0;
   const bool has_last = last.contains("terminated");
+  // While a container waits to restart, restartCount is still the number of the run that
+  // died (the kubelet counts a restart when it starts the next run), and lastState is that run.
+  const bool waiting = state.contains("waiting");
   if (r.previous) {
     if (!has_last) {
       throw bad_request(fmt::format("previous terminated container \"{}\" in pod \"{}\" not found",
                                     r.container, pod_name));
     }
-    return restarts - 1;
+    return waiting ? restarts : restarts - 1;
   }
   if (state.contains("running") || state.contains("terminated")) return restarts;
-  if (has_last) return restarts - 1;
+  if (has_last) return restarts;
   std::string reason = state.value("waiting", Json::object()).value("reason", "ContainerCreating");
   if (reason == "ErrImagePull" || reason == "ImagePullBackOff") {
     throw bad_request(fmt::format("container \"{}\" in pod \"{}\" is waiting to start: trying "

@@ -300,7 +300,7 @@ TEST_F(KubeletTest, HangingScriptedPodIsKilledWhenDeleted) {
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_FALSE(store_.get(kPods, "default", "sleeper").has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);  // SIGTERM was enough
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1800ms);  // SIGTERM: no 2 s SIGKILL wait
 }
 
 TEST_F(KubeletTest, MissingSecretWaitsWithCreateContainerConfigErrorUntilItExists) {
