@@ -29,11 +29,17 @@ case "${REGISTRY_KIND:-ecr}" in
       echo "migrate: ${REPOSITORY}:${built} not found" >&2
       exit 1
     fi
-    manifest=$(aws ecr batch-get-image --repository-name "${REPOSITORY}" \
-      --image-ids imageDigest="${digest}" --query 'images[0].imageManifest' --output text)
+    # The manifest's exact bytes: $(...) would drop a trailing newline and change the digest.
+    tmp=$(mktemp -d)
+    trap 'rm -rf "${tmp}"' EXIT
+    aws ecr batch-get-image --repository-name "${REPOSITORY}" \
+      --image-ids imageDigest="${digest}" --output json >"${tmp}/found.json"
+    /usr/bin/python3 -c 'import json, sys
+sys.stdout.write(json.load(open(sys.argv[1]))["images"][0]["imageManifest"])' \
+      "${tmp}/found.json" >"${tmp}/manifest"
     # moto derives a digest of its own unless told the real one, which ECR computes.
     aws ecr put-image --repository-name "${REPOSITORY}" --image-tag "${migrated}" \
-      --image-manifest "${manifest}" --image-manifest-media-type "${media_type}" \
+      --image-manifest "file://${tmp}/manifest" --image-manifest-media-type "${media_type}" \
       --image-digest "${digest}" >/dev/null
     ;;
   oci)
