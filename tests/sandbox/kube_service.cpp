@@ -83,6 +83,8 @@ Status KubeService::write_config() {
        {{"cluster", "sandbox"},
         {"region", "us-east-1"},
         {"sts_endpoint", settings_.moto_url},
+        // moto's credentials: the simulator checks token signatures itself (moto does not).
+        {"secret_keys", {{"testing", "testing"}}},
         {"rules", all_rules},
         {"env", {{"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}}}}},
       {"images",

@@ -6,9 +6,9 @@
 
 int main(int argc, char** argv) {
   using mgate::sandbox::command_down;
-  using mgate::sandbox::command_run;
   using mgate::sandbox::command_status;
-  using mgate::sandbox::command_up;
+  using mgate::sandbox::command_run_scenario;
+  using mgate::sandbox::command_up_scenario;
 
   CLI::App app{"Sandbox services for mgate's tests and demo: PostgreSQL, moto_server, docker-registry"};
   app.require_subcommand(1);
@@ -17,12 +17,14 @@ int main(int argc, char** argv) {
   int timeout = 60;
   int exit_with = 0;
   std::vector<std::string> command;
+  std::string scenario;
 
   CLI::App* up =
       app.add_subcommand("up", "start the sandbox in the background and write DIR/env, DIR/mgate.yaml");
   up->add_option("--dir", dir, "where the env file, mgate.yaml, pid and log go")->required();
   up->add_option("--timeout", timeout, "seconds the services may take to answer")->capture_default_str();
   up->add_option("--exit-with", exit_with, "also stop when the process of this pid exits");
+  up->add_option("--scenario", scenario, "seed a scenario of tests/sandbox/scenarios before writing the env file");
 
   CLI::App* down = app.add_subcommand("down", "stop the sandbox started by up --dir DIR");
   down->add_option("--dir", dir, "the directory given to up")->required();
@@ -34,14 +36,15 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "start the sandbox, run a command with its env, tear down");
   run->add_option("--dir", run_dir, "write env and mgate.yaml here (default: the temp work dir)");
   run->add_option("--timeout", timeout, "seconds the services may take to answer")->capture_default_str();
+  run->add_option("--scenario", scenario, "seed a scenario of tests/sandbox/scenarios before the command runs");
   run->add_option("command", command, "the command and its arguments, after --")->required();
 
   CLI11_PARSE(app, argc, argv);
   const auto seconds = std::chrono::seconds(timeout);
-  if (up->parsed()) return command_up(dir, seconds, static_cast<pid_t>(exit_with));
+  if (up->parsed()) return command_up_scenario(dir, seconds, static_cast<pid_t>(exit_with), scenario);
   if (down->parsed()) return command_down(dir, seconds);
   if (status->parsed()) return command_status(dir);
   std::optional<std::filesystem::path> files;
   if (!run_dir.empty()) files = run_dir;
-  return command_run(files, command, seconds);
+  return command_run_scenario(files, command, seconds, scenario);
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +21,7 @@
 
 #include "tests/sandbox/process_table.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/scenario.hpp"
 
 namespace mgate::sandbox {
 namespace {
@@ -120,7 +122,8 @@ void wait_for_exit(pid_t pid) {
 
 // The background process of `up`: owns the sandbox until SIGTERM, whose teardown (see
 // SignalTeardown) stops the services, removes the work dir and ends this process.
-int hold(const fs::path& dir, std::chrono::seconds timeout, int report_fd, pid_t up_pid, pid_t exit_with) {
+int hold(const fs::path& dir, std::chrono::seconds timeout, int report_fd, pid_t up_pid, pid_t exit_with,
+         const std::string& scenario) {
   setsid();  // out of the terminal's process group: Ctrl-C in that shell is not for us
   detach_stdio(dir / kLogFile);
   // While `up` waits for the report, the holder must not outlive it: SIGTERM (a clean
@@ -140,6 +143,13 @@ int hold(const fs::path& dir, std::chrono::seconds timeout, int report_fd, pid_t
     return 1;
   }
   Sandbox& sandbox = **started;
+  // The scenario's state is in place before the env file announces the sandbox.
+  if (!scenario.empty()) {
+    if (const Status applied = apply_scenario(sandbox, scenario); !applied) {
+      write_all(report_fd, "error\n" + applied.error().describe() + "\n");
+      return 1;
+    }
+  }
   const auto self = read_proc_stat(getpid());
   const std::string state = fmt::format("pid={}\nstart_time={}\nwork_dir={}\n", getpid(),
                                         self ? self->start_time : 0, sandbox.work_dir().string());
@@ -150,7 +160,8 @@ int hold(const fs::path& dir, std::chrono::seconds timeout, int report_fd, pid_t
       return 1;
     }
   }
-  const std::string text = summary(sandbox, dir, Clock::now() - began);
+  const std::string text = summary(sandbox, dir, Clock::now() - began) +
+                           (scenario.empty() ? "" : fmt::format("  scenario  {}\n", scenario));
   fmt::print("{}", text);
   std::fflush(stdout);
   prctl(PR_SET_PDEATHSIG, 0);
@@ -201,9 +212,32 @@ std::string await_report(int fd, pid_t holder) {
   return text;
 }
 
+// False, with a usage message listing the known ones, for a scenario name that has no file.
+bool known_scenario(const std::string& scenario) {
+  if (scenario.empty()) return true;
+  const std::vector<std::string> known = scenario_names(MGATE_SANDBOX_SOURCE_DIR);
+  if (std::find(known.begin(), known.end(), scenario) != known.end()) return true;
+  std::string list;
+  for (const std::string& name : known) list += (list.empty() ? "" : ", ") + name;
+  fmt::print(stderr, "mgate-sandbox: unknown scenario '{}'; known: {}\n", scenario, list);
+  return false;
+}
+
 }  // namespace
 
+// With a scenario (see scenario.hpp); main() calls these once its --scenario option exists.
+int command_up_scenario(const fs::path& dir_arg, std::chrono::seconds timeout, pid_t exit_with,
+                        const std::string& scenario);
+int command_run_scenario(const std::optional<fs::path>& dir, const std::vector<std::string>& command,
+                         std::chrono::seconds timeout, const std::string& scenario);
+
 int command_up(const fs::path& dir_arg, std::chrono::seconds timeout, pid_t exit_with) {
+  return command_up_scenario(dir_arg, timeout, exit_with, "");
+}
+
+int command_up_scenario(const fs::path& dir_arg, std::chrono::seconds timeout, pid_t exit_with,
+                        const std::string& scenario) {
+  if (!known_scenario(scenario)) return 2;
   const fs::path dir = fs::absolute(dir_arg);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -230,7 +264,7 @@ int command_up(const fs::path& dir_arg, std::chrono::seconds timeout, pid_t exit
   }
   if (holder == 0) {
     close(report[0]);
-    return hold(dir, timeout, report[1], up_pid, exit_with);
+    return hold(dir, timeout, report[1], up_pid, exit_with, scenario);
   }
   close(report[1]);
   const std::string text = await_report(report[0], holder);
@@ -301,6 +335,12 @@ int command_status(const fs::path& dir_arg) {
 
 int command_run(const std::optional<fs::path>& dir, const std::vector<std::string>& command,
                 std::chrono::seconds timeout) {
+  return command_run_scenario(dir, command, timeout, "");
+}
+
+int command_run_scenario(const std::optional<fs::path>& dir, const std::vector<std::string>& command,
+                         std::chrono::seconds timeout, const std::string& scenario) {
+  if (!known_scenario(scenario)) return 2;
   const auto program = find_executable(command.front());
   if (!program) {
     fmt::print(stderr, "mgate-sandbox: {} not found on PATH\n", command.front());
@@ -315,6 +355,12 @@ int command_run(const std::optional<fs::path>& dir, const std::vector<std::strin
     return 1;
   }
   std::unique_ptr<Sandbox> sandbox = std::move(started.value());
+  if (!scenario.empty()) {
+    if (const Status applied = apply_scenario(*sandbox, scenario); !applied) {
+      fmt::print(stderr, "mgate-sandbox: {}\n", applied.error().describe());
+      return 1;
+    }
+  }
   const fs::path files = dir ? fs::absolute(*dir) : sandbox->work_dir();
   std::error_code ec;
   // Only a --dir is created here; the work dir must never be recreated behind a teardown.
@@ -326,7 +372,8 @@ int command_run(const std::optional<fs::path>& dir, const std::vector<std::strin
       return 1;
     }
   }
-  fmt::print(stderr, "{}", summary(*sandbox, files, Clock::now() - began));
+  fmt::print(stderr, "{}{}", summary(*sandbox, files, Clock::now() - began),
+             scenario.empty() ? "" : fmt::format("  scenario  {}\n", scenario));
   SpawnOptions spawn;
   spawn.argv = command;
   spawn.argv.front() = program->string();

@@ -14,6 +14,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/sandbox/kubesim/sigv4_query_check.hpp"
+
 namespace mgate::kubesim {
 
 namespace {
@@ -304,6 +306,12 @@ EksIdentity verify_eks_token(const std::string& token, const EksCheck& check,
   check_host(url, check);
   const auto params = parse_query(url.raw_query);
   check_params(params, check, now);
+  if (!check.secret_keys.empty()) {
+    const std::string refusal = sigv4_query_refusal(url.host, url.path, url.raw_query,
+                                                    {{kClusterIdHeader, check.cluster_name}},
+                                                    check.secret_keys);
+    if (!refusal.empty()) sts_error(fmt::format("error from AWS (expected 200, got 403). {}", refusal));
+  }
 
   httplib::Client sts(check.sts_endpoint);
   sts.set_url_encode(false);  // replay the signed query byte for byte

@@ -5,6 +5,7 @@
 // caller. Messages carry aws-iam-authenticator's wording where it has one.
 
 #include <chrono>
+#include <map>
 #include <string>
 
 namespace mgate::kubesim {
@@ -19,6 +20,11 @@ struct EksCheck {
   /// SignedHeaders and Signature are restated as an Authorization header so moto routes the
   /// request to STS and answers for that access key. (Real STS would refuse two signatures.)
   bool moto_routing_header = true;
+  /// Access key id → secret access key. When not empty, the URL's SigV4 signature is checked
+  /// here first, as real STS checks it (moto checks none): an unknown key is refused as
+  /// InvalidClientTokenId, a wrong signature (another cluster's x-k8s-aws-id) as
+  /// SignatureDoesNotMatch.
+  std::map<std::string, std::string> secret_keys = {};
 };
 
 /// The caller STS reported.

@@ -115,6 +115,8 @@ void Simulator::Parts::configure_access() {
     EksCheck check;
     check.sts_endpoint = e.at("sts_endpoint");
     check.cluster_name = e.value("cluster", "sandbox");
+    const Json keys = e.value("secret_keys", Json::object());  // outlives the loop's proxy
+    for (const auto& [id, secret] : keys.items()) check.secret_keys[id] = secret.get<std::string>();
     access.set_eks(
         [check](const std::string& token) {
           return verify_eks_token(token, check, std::chrono::system_clock::now()).arn;

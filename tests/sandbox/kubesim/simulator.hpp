@@ -12,7 +12,8 @@
 //   tokens           [{token, user, groups, rules:[{verbs, resources, namespaces}]}]
 //   certificate_users [{user, groups, rules}]   a client certificate is issued for each
 //   exec             {token, user, rules}       the exec plugin's token (kubeconfig-exec)
-//   eks              {cluster, region, sts_endpoint, rules}   EKS tokens, checked through STS
+//   eks              {cluster, region, sts_endpoint, rules, env, secret_keys}   EKS tokens:
+//                    signature-checked with secret_keys {AKID: secret}, then replayed to STS
 //   images           [{repository, root, entrypoint, env:{K:V}}]   the kubelet's image map
 //   base_env         {K:V}   every container's starting environment (PATH, HOME, ...)
 //   kubelet          {restart_backoff_ms, max_restart_backoff_ms}
