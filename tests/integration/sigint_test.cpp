@@ -61,7 +61,7 @@ void interrupt_and_check(std::vector<std::string> argv, const fs::path& dir) {
     if (in_tree) seen.push_back(p.name);
   }
   // initdb has exited by now; the three services must be in the tree we check afterwards.
-  EXPECT_EQ(seen, (std::vector<std::string>{"moto", "registry", "postgres"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"moto", "registry", "postgres", "kube"}));
   EXPECT_GE(tree.size(), 8u) << describe(tree);
 
   ASSERT_EQ(kill(-proc.pid(), SIGINT), 0);

@@ -59,7 +59,7 @@ TEST(SandboxTeardown, StopEndsEveryProcessAndRemovesTheWorkDir) {
     const std::vector<ProcStat> tree = process_tree(p.pid);
     trees.insert(trees.end(), tree.begin(), tree.end());
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"moto", "registry", "initdb", "postgres"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"moto", "registry", "initdb", "postgres", "kube"}));
   // The postmaster's helpers (checkpointer, walwriter, ...) are part of what must go.
   const auto postgres =
       std::find_if(processes.begin(), processes.end(), [](const auto& p) { return p.name == "postgres"; });
