@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/sandbox/kubesim/file_util.hpp"
+
 namespace mgate::kubesim {
 
 /// What every kubeconfig names: one cluster, one user, one context selecting both.
@@ -49,8 +51,5 @@ std::string eks_kubeconfig(const KubeconfigParams& params, const std::string& cl
 std::string exec_plugin_script(const std::string& token, const std::string& api_version,
                                int expires_in_seconds);
 
-/// Writes text to path (replacing it) with permission bits mode, e.g. 0600 or 0755. Throws
-/// std::runtime_error on failure.
-void write_file(const std::filesystem::path& path, const std::string& text, unsigned mode);
 
 }  // namespace mgate::kubesim

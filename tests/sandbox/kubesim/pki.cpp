@@ -1,5 +1,7 @@
 #include "tests/sandbox/kubesim/pki.hpp"
 
+#include "tests/sandbox/kubesim/file_util.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -127,25 +129,11 @@ std::string bio_text(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-// Writes text to path created with mode (so a key is never briefly world-readable).
-void write_with_mode(const std::filesystem::path& path, const std::string& text, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw std::runtime_error(fmt::format("pki: cannot create {}", path.string()));
-  bool ok = ::fchmod(fd, mode) == 0;
-  std::size_t done = 0;
-  while (ok && done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  ok = (::close(fd) == 0) && ok;
-  if (!ok) throw std::runtime_error(fmt::format("pki: cannot write {}", path.string()));
-}
 
 void write_cert(const std::filesystem::path& path, X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) fail("PEM_write_bio_X509");
-  write_with_mode(path, bio_text(bio.get()), 0644);
+  write_file(path, bio_text(bio.get()), 0644);
 }
 
 void write_key(const std::filesystem::path& path, EVP_PKEY* key) {
@@ -153,7 +141,7 @@ void write_key(const std::filesystem::path& path, EVP_PKEY* key) {
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     fail("PEM_write_bio_PrivateKey");
   }
-  write_with_mode(path, bio_text(bio.get()), 0600);
+  write_file(path, bio_text(bio.get()), 0600);
 }
 
 struct Issued {
