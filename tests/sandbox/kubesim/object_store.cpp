@@ -289,6 +289,9 @@ void ObjectStore::compact() {
   std::lock_guard lock(mu_);
   history_.clear();
   compacted_rv_ = rv_;
+  // Lists after the compaction carry a newer resourceVersion than it, so their continue
+  // tokens stay valid (an etcd compaction never expires a read at the current revision).
+  ++rv_;
 }
 
 }  // namespace mgate::kubesim
