@@ -64,5 +64,9 @@ void add_migrations_command(CLI::App& app, const GlobalOptions& global, Io& io, 
 void add_stamp_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 void add_tags_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 void add_promote_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_jobs_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_logs_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_describe_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_resubmit_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 
 }  // namespace mgate::cli

@@ -39,6 +39,10 @@ int run(int argc, char** argv) {
   mgate::cli::add_stamp_command(app, global, io, &runner);
   mgate::cli::add_tags_command(app, global, io, &runner);
   mgate::cli::add_promote_command(app, global, io, &runner);
+  mgate::cli::add_jobs_command(app, global, io, &runner);
+  mgate::cli::add_logs_command(app, global, io, &runner);
+  mgate::cli::add_describe_command(app, global, io, &runner);
+  mgate::cli::add_resubmit_command(app, global, io, &runner);
 
   try {
     app.parse(argc, argv);

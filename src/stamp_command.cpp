@@ -6,11 +6,22 @@
 #include "backend/ops/stamp_action.hpp"
 #include "src/cli.hpp"
 #include "src/confirm.hpp"
+#include "src/kube_env.hpp"
 
 namespace mgate::cli {
 namespace {
 
 namespace ops = backend::ops;
+
+/// The guard when the cluster cannot be reached: it cannot tell, so the stamp is refused.
+class UnknownActivity : public ops::MigrationActivity {
+ public:
+  explicit UnknownActivity(backend::Error error) : error_(std::move(error)) {}
+  backend::Result<std::optional<std::string>> active_job() override { return error_; }
+
+ private:
+  backend::Error error_;
+};
 
 struct StampOptions {
   std::vector<std::string> targets;
@@ -36,12 +47,17 @@ ExitCode stamp(const GlobalOptions& global, const StampOptions& opts, Io& io) {
   auto store = backend::db::open_postgres(env->database, env->name);
   if (!store) return fail(io, store.error());
   const ops::AuditLog audit(config.audit_log);
+  auto kube = open_kube_env(*env);
+  std::unique_ptr<ops::MigrationActivity> activity;
+  if (kube) activity = std::make_unique<ops::KubeMigrationActivity>(*(*kube)->jobs);
+  else activity = std::make_unique<UnknownActivity>(kube.error());
 
   ops::StampContext ctx;
   ctx.config = &config;
   ctx.env = env;
   ctx.graph = &*scripts->graph;
   ctx.store = store->get();
+  ctx.activity = activity.get();
   ctx.audit = &audit;
   ctx.user = ops::current_user();
   ctx.read_only_flag = global.read_only;

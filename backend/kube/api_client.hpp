@@ -74,8 +74,8 @@ enum class Propagation { kBackground, kForeground, kOrphan };
 
 /// What a list asks for.
 struct ListOptions {
-  std::string label_selector;
-  std::string field_selector;
+  std::string label_selector{};
+  std::string field_selector{};
   std::int64_t limit = 500;  ///< page size (the server may cap it)
 };
 

@@ -151,6 +151,14 @@ Result<std::vector<JobRecord>> JobRecordCache::load_all(const std::string& envir
   return out;
 }
 
+Result<std::optional<JobRecord>> JobRecordCache::load_uid(const std::string& environment,
+                                                          const std::string& uid) const {
+  if (!contains(environment, uid)) return std::optional<JobRecord>();
+  auto record = load(env_dir(environment) / uid);
+  if (!record) return record.error();
+  return std::optional<JobRecord>(std::move(*record));
+}
+
 Result<std::optional<JobRecord>> JobRecordCache::find(const std::string& environment,
                                                       const std::string& job_name) const {
   auto all = load_all(environment);

@@ -50,6 +50,8 @@ class JobRecordCache {
   bool contains(const std::string& environment, const std::string& uid) const;
   /// Every recorded Job of an environment, oldest creationTimestamp first.
   Result<std::vector<JobRecord>> load_all(const std::string& environment) const;
+  /// The record of the Job with that uid, if there is one.
+  Result<std::optional<JobRecord>> load_uid(const std::string& environment, const std::string& uid) const;
   /// The newest record of a Job by name, if any.
   Result<std::optional<JobRecord>> find(const std::string& environment,
                                         const std::string& job_name) const;

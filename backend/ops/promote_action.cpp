@@ -11,33 +11,6 @@ Error refused(std::string message, std::string detail = {}) {
   return make_error(ErrorCode::kRefused, "refused: " + std::move(message), std::move(detail));
 }
 
-/// The commit as the tags write it: the request's sha when its built tag exists, else the one
-/// commit whose tags start with it.
-Result<std::string> resolve_sha(registry::Registry& reg, const registry::TagPatterns& patterns,
-                                const std::string& sha) {
-  if (!registry::is_commit_sha(sha)) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("'{}' is not a commit: give 7 to 64 lower-case hex digits", sha));
-  }
-  const std::string exact = patterns.built.short_only() ? sha.substr(0, 7) : sha;
-  auto tagged = reg.resolve_tag(patterns.built.tag_for(exact));
-  if (!tagged) return tagged.error();
-  if (tagged->has_value()) return exact;
-  auto images = reg.list_images([&](std::string_view tag) { return patterns.built.match(tag).has_value(); });
-  if (!images) return images.error();
-  registry::TagModel model;
-  model.registry = reg.describe();
-  model.shas = registry::group_by_sha(*images, patterns);
-  auto row = registry::find_sha(model, sha);
-  if (!row) {
-    if (row.error().code != ErrorCode::kNotFound) return row.error();
-    return make_error(ErrorCode::kNotFound,
-                      fmt::format("{} has no built tag {} (pattern {})", model.registry,
-                                  patterns.built.tag_for(exact), patterns.built.text()));
-  }
-  return (*row)->sha;
-}
-
 TargetState state_of(const std::optional<registry::Manifest>& target, const std::string& digest) {
   if (!target) return TargetState::kAbsent;
   return target->digest == digest ? TargetState::kSameDigest : TargetState::kOtherDigest;
@@ -152,7 +125,7 @@ Result<PromotePlan> plan_promote(const PromoteContext& ctx, const PromoteRequest
   PromotePlan plan;
   plan.request = request;
   plan.registry = reg.describe();
-  auto sha = resolve_sha(reg, *patterns, request.sha);
+  auto sha = registry::resolve_commit(reg, *patterns, request.sha);
   if (!sha) return sha.error();
   plan.sha = *sha;
   plan.source_tag = patterns->built.tag_for(plan.sha);

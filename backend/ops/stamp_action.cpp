@@ -38,18 +38,6 @@ Status check_expectation(const StampRequest& request, const db::VersionState& cu
                              db::format_rows(current.rows), db::format_rows(db::normalize_rows(expected))));
 }
 
-Status check_activity(MigrationActivity* activity, const std::string& env, std::vector<std::string>& notes) {
-  if (activity == nullptr) {
-    notes.push_back("active-Job guard not checked: this environment has no Kubernetes client yet");
-    return ok_status();
-  }
-  auto job = activity->active_job();
-  if (!job) return refused("cannot tell whether a migration Job is active", job.error().describe());
-  if (job->has_value())
-    return refused(fmt::format("migration Job {} is active in {}; wait for it to finish", **job, env));
-  return ok_status();
-}
-
 std::string alembic_command(const config::Config& config, const StampRequest& request,
                             const std::vector<std::string>& resolved) {
   std::string cmd = "alembic";
@@ -119,7 +107,7 @@ Result<StampPlan> plan_stamp(const StampContext& ctx, const StampRequest& reques
   }
   if (auto s = db::check_column_width(plan.rows, plan.current.column_width, "version_num"); !s)
     return s.error();
-  if (auto s = check_activity(ctx.activity, request.env, plan.notes); !s) return s.error();
+  if (auto s = check_no_active_job(ctx.activity, request.env, plan.notes); !s) return s.error();
   plan.before = alembic::relate(*ctx.graph, plan.current.rows);
   plan.after = alembic::relate(*ctx.graph, plan.rows);
   plan.sql = ctx.store->plan_sql(plan.current, plan.rows);

@@ -18,19 +18,9 @@
 #include "backend/db/version_store.hpp"
 #include "backend/ops/audit_log.hpp"
 #include "backend/ops/guard.hpp"
+#include "backend/ops/migration_activity.hpp"
 
 namespace mgate::backend::ops {
-
-/// The seam for the "a migration Job is active" guard. The Kubernetes client
-/// implements it; until an environment has one, the plan says the guard could
-/// not be checked.
-class MigrationActivity {
- public:
-  virtual ~MigrationActivity() = default;
-  /// The name of an active migration Job in the environment, nothing when none
-  /// is active, or an Error when it cannot be told (which refuses the action).
-  virtual Result<std::optional<std::string>> active_job() = 0;
-};
 
 /// `mgate stamp --env E REV… [--purge] [--expect CUR…]`, as typed.
 struct StampRequest {

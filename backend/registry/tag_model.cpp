@@ -246,4 +246,28 @@ Result<const ShaImages*> find_sha(const TagModel& model, std::string_view sha) {
                     fmt::format("commit {} is ambiguous in {}: {}", sha, model.registry, join(names, ", ")));
 }
 
+Result<std::string> resolve_commit(Registry& reg, const TagPatterns& patterns, const std::string& sha) {
+  if (!is_commit_sha(sha)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' is not a commit: give 7 to 64 lower-case hex digits", sha));
+  }
+  const std::string exact = patterns.built.short_only() ? sha.substr(0, 7) : sha;
+  auto tagged = reg.resolve_tag(patterns.built.tag_for(exact));
+  if (!tagged) return tagged.error();
+  if (tagged->has_value()) return exact;
+  auto images = reg.list_images([&](std::string_view tag) { return patterns.built.match(tag).has_value(); });
+  if (!images) return images.error();
+  TagModel model;
+  model.registry = reg.describe();
+  model.shas = group_by_sha(*images, patterns);
+  auto row = find_sha(model, sha);
+  if (!row) {
+    if (row.error().code != ErrorCode::kNotFound) return row.error();
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("{} has no built tag {} (pattern {})", model.registry,
+                                  patterns.built.tag_for(exact), patterns.built.text()));
+  }
+  return (*row)->sha;
+}
+
 }  // namespace mgate::backend::registry

@@ -122,4 +122,8 @@ nlohmann::json to_json(const TagModel& model);
 /// commit matches, kInvalidArgument naming the candidates when several do.
 Result<const ShaImages*> find_sha(const TagModel& model, std::string_view sha);
 
+/// The commit as the env's tags write it: `sha` when its built tag exists, else the one commit
+/// whose built tags start with it. kInvalidArgument for a non-sha, kNotFound when nothing is built.
+Result<std::string> resolve_commit(Registry& reg, const TagPatterns& patterns, const std::string& sha);
+
 }  // namespace mgate::backend::registry

@@ -1,0 +1,247 @@
+#include "backend/kube/migration_jobs.hpp"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace mgate::backend::kube {
+namespace {
+
+constexpr auto kFollowPoll = std::chrono::milliseconds(300);
+
+std::string log_path(const std::string& ns, const LogRequest& r, bool follow) {
+  std::string path = fmt::format("/api/v1/namespaces/{}/pods/{}/log", ns, r.pod);
+  std::vector<std::string> query;
+  if (!r.container.empty()) query.push_back("container=" + r.container);
+  if (r.previous) query.emplace_back("previous=true");
+  if (r.tail_lines) query.push_back(fmt::format("tailLines={}", *r.tail_lines));
+  if (follow) query.emplace_back("follow=true");
+  for (std::size_t i = 0; i < query.size(); ++i) path += (i == 0 ? "?" : "&") + query[i];
+  return path;
+}
+
+bool by_creation(const JobEntry& a, const JobEntry& b) {
+  return a.view.created != b.view.created ? a.view.created < b.view.created : a.view.name < b.view.name;
+}
+
+/// What a person following a Job sees: when this changes, progress is reported.
+std::string visible_state(const JobEntry& job, const JobPods& pods) {
+  std::string s = fmt::format("{}/{}/{}/{}/{}", to_string(job.view.status.phase), job.view.status.reason,
+                              job.view.active, job.view.succeeded, job.view.failed);
+  for (const PodView& p : pods.views) {
+    s += fmt::format("|{}:{}:{}", p.name, p.phase, p.restarts());
+    for (const ContainerView& c : p.containers) {
+      if (c.state.kind == ContainerStateView::Kind::kWaiting) s += ":" + c.state.reason;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> busy_reason(const MigrationJob& job) {
+  switch (job.status.phase) {
+    case JobPhase::kComplete:
+    case JobPhase::kFailed:
+      return std::nullopt;
+    case JobPhase::kPending:
+      return std::string("pending");
+    case JobPhase::kActive:
+      return fmt::format("active, {} pod{} running", job.active, job.active == 1 ? "" : "s");
+    case JobPhase::kSuspended:
+      return std::string("suspended; it may be resumed");
+    case JobPhase::kSuccessCriteriaMet:
+      return std::string("succeeded, its pods still terminating");
+    case JobPhase::kFailureTarget:
+      return std::string("failed, its pods still terminating");
+  }
+  return std::string("in an unknown state");
+}
+
+MigrationJobs::MigrationJobs(ApiClient& client, std::string ns, std::string selector, ShaOfTag sha_of_tag)
+    : client_(client), ns_(std::move(ns)), selector_(std::move(selector)), sha_of_tag_(std::move(sha_of_tag)) {}
+
+Result<MigrationJob> MigrationJobs::parse(const Json& job) const {
+  return parse_migration_job(job, sha_of_tag_, Clock::now());
+}
+
+Result<std::vector<JobEntry>> MigrationJobs::list(const std::stop_token& stop) {
+  auto listed = client_.list(kJobs, ns_, ListOptions{.label_selector = selector_}, stop);
+  if (!listed) return listed.error();
+  std::vector<JobEntry> out;
+  for (Json& item : listed->items) {
+    auto view = parse(item);
+    if (!view) return view.error();
+    out.push_back(JobEntry{std::move(*view), std::move(item), false});
+  }
+  std::stable_sort(out.begin(), out.end(), by_creation);
+  return out;
+}
+
+Result<std::optional<JobEntry>> MigrationJobs::get(const std::string& name, const std::stop_token& stop) {
+  auto object = client_.get(kJobs, ns_, name, stop);
+  if (!object) {
+    if (object.error().code == ErrorCode::kNotFound) return std::optional<JobEntry>();
+    return object.error();
+  }
+  auto view = parse(*object);
+  if (!view) return view.error();
+  return std::optional<JobEntry>(JobEntry{std::move(*view), std::move(*object), false});
+}
+
+Result<JobPods> MigrationJobs::pods(const MigrationJob& job, const std::stop_token& stop) {
+  // The label the controller sets since v1.27; Pods of older clusters carry only job-name.
+  auto listed = client_.list(kPods, ns_, ListOptions{.label_selector = "batch.kubernetes.io/job-name=" + job.name},
+                             stop);
+  if (!listed) return listed.error();
+  if (listed->items.empty()) {
+    listed = client_.list(kPods, ns_, ListOptions{.label_selector = "job-name=" + job.name}, stop);
+    if (!listed) return listed.error();
+  }
+  JobPods out;
+  out.views = pods_of_job(listed->items, job);
+  for (const PodView& v : out.views) {
+    for (const Json& item : listed->items) {
+      if (item["metadata"].value("uid", "") == v.uid && item["metadata"].value("name", "") == v.name) {
+        out.objects.push_back(item);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::vector<EventView>> MigrationJobs::events(const MigrationJob& job, const std::vector<PodView>& pods,
+                                                     const std::stop_token& stop) {
+  std::set<std::pair<std::string, std::string>> about = {{"Job", job.name}};
+  for (const PodView& p : pods) about.insert({"Pod", p.name});
+  auto listed = client_.list(kEvents, ns_, {}, stop);
+  if (!listed) return listed.error();
+  std::vector<EventView> out;
+  for (const Json& item : listed->items) {
+    auto event = parse_event(item);
+    if (!event || !about.contains({event->involved_kind, event->involved_name})) continue;
+    out.push_back(std::move(*event));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const EventView& a, const EventView& b) {
+    return a.last.value_or(Clock::time_point{}) < b.last.value_or(Clock::time_point{});
+  });
+  return out;
+}
+
+Result<std::string> MigrationJobs::log(const LogRequest& request, const std::stop_token& stop) {
+  return client_.get_text(log_path(ns_, request, false), stop);
+}
+
+Status MigrationJobs::follow_log(const LogRequest& request, const std::function<bool(std::string_view)>& on_chunk,
+                                 const std::stop_token& stop) {
+  return client_.stream_text(log_path(ns_, request, true), on_chunk, stop);
+}
+
+Result<std::optional<std::string>> MigrationJobs::active(const std::stop_token& stop) {
+  auto jobs = list(stop);
+  if (!jobs) return jobs.error();
+  for (const JobEntry& j : *jobs) {
+    if (auto why = busy_reason(j.view)) return std::optional<std::string>(fmt::format("{} ({})", j.view.name, *why));
+  }
+  return std::optional<std::string>();
+}
+
+Result<JobRecord> MigrationJobs::snapshot(const JobEntry& job, const std::stop_token& stop) {
+  auto pods = this->pods(job.view, stop);
+  if (!pods) return pods.error();
+  JobRecord record{job.object, {}};
+  for (std::size_t i = 0; i < pods->views.size(); ++i) {
+    const PodView& view = pods->views[i];
+    PodRecord p{pods->objects[i], {}, {}};
+    for (const auto* list : {&view.init_containers, &view.containers}) {
+      for (const ContainerView& c : *list) {
+        // A container that never started has no log; the API says so with a 400, not kept.
+        if (auto text = log(LogRequest{view.name, c.name, false, std::nullopt}, stop)) p.logs[c.name] = *text;
+        if (c.restart_count > 0) {
+          if (auto text = log(LogRequest{view.name, c.name, true, std::nullopt}, stop))
+            p.previous_logs[c.name] = *text;
+        }
+      }
+    }
+    record.pods.push_back(std::move(p));
+  }
+  return record;
+}
+
+Result<int> MigrationJobs::record_decided(const JobRecordCache& cache, const std::string& env,
+                                          const std::vector<JobEntry>& jobs, const std::stop_token& stop) {
+  int saved = 0;
+  for (const JobEntry& j : jobs) {
+    if (j.from_record || !j.view.status.decided() || j.view.uid.empty()) continue;
+    auto existing = cache.load_uid(env, j.view.uid);
+    if (!existing) return existing.error();
+    if (*existing) {
+      auto recorded = parse((*existing)->job);
+      if (recorded && recorded->status.phase == j.view.status.phase) continue;
+    }
+    auto record = snapshot(j, stop);
+    if (!record) return record.error();
+    if (auto s = cache.save(env, *record); !s) return s.error();
+    ++saved;
+  }
+  return saved;
+}
+
+Result<JobEntry> MigrationJobs::follow(const std::string& name, const std::string& uid, std::chrono::seconds timeout,
+                                       const std::function<void(const JobEntry&, const JobPods&)>& on_change,
+                                       const std::stop_token& stop) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last_seen;
+  for (;;) {
+    if (stop.stop_requested()) return make_error(ErrorCode::kCancelled, "stopped following Job " + name);
+    auto job = get(name, stop);
+    if (!job) return job.error();
+    if (!*job || (*job)->view.uid != uid) {
+      return make_error(ErrorCode::kNotFound,
+                        fmt::format("Job {} (uid {}) was deleted before its outcome was decided", name, uid));
+    }
+    auto pods = this->pods((*job)->view, stop);
+    if (!pods) return pods.error();
+    const std::string state = visible_state(**job, *pods);
+    if (state != last_seen) {
+      last_seen = state;
+      if (on_change) on_change(**job, *pods);
+    }
+    if ((*job)->view.status.terminal()) return std::move(**job);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return make_error(ErrorCode::kTimeout, fmt::format("Job {} had no outcome after {} s (it is {})", name,
+                                                         timeout.count(), to_string((*job)->view.status.phase)));
+    }
+    std::this_thread::sleep_for(kFollowPoll);
+  }
+}
+
+std::vector<JobEntry> MigrationJobs::with_records(std::vector<JobEntry> live,
+                                                  const std::vector<JobRecord>& records) const {
+  std::set<std::string> uids;
+  for (const JobEntry& j : live) uids.insert(j.view.uid);
+  for (const JobRecord& r : records) {
+    auto view = parse(r.job);
+    if (!view || uids.contains(view->uid)) continue;
+    // The TTL countdown ended with the Job: a record has none.
+    view->ttl_left.reset();
+    live.push_back(JobEntry{std::move(*view), r.job, true});
+  }
+  std::stable_sort(live.begin(), live.end(), by_creation);
+  return live;
+}
+
+const JobEntry* find_job(const std::vector<JobEntry>& jobs, std::string_view name) {
+  const JobEntry* found = nullptr;
+  for (const JobEntry& j : jobs) {
+    // Oldest first: the last match is the newest; a live Job beats a record of the same name.
+    if (j.view.name != name) continue;
+    if (found == nullptr || !j.from_record || found->from_record) found = &j;
+  }
+  return found;
+}
+
+}  // namespace mgate::backend::kube
