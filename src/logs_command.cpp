@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/core/strings.hpp"
 #include "src/cli.hpp"
 #include "src/kube_env.hpp"
 
@@ -78,19 +79,6 @@ ExitCode print_logs(Io& io, const std::vector<kube::PodView>& pods, const LogsOp
   return ExitCode::kOk;
 }
 
-std::string tail_of(const std::string& text, std::int64_t lines) {
-  if (lines < 0) return text;
-  if (lines == 0) return "";
-  std::size_t at = text.size();
-  if (at > 0 && text[at - 1] == '\n') --at;
-  for (std::int64_t n = 0; n < lines; ++n) {
-    if (at == 0) return text;
-    at = text.rfind('\n', at - 1);
-    if (at == std::string::npos) return text;
-  }
-  return text.substr(at + 1);
-}
-
 LogText record_text(const kube::JobRecord& record, const LogsOptions& opts) {
   return [&record, opts](const kube::PodView& pod, const std::string& container, bool previous) -> Result<std::string> {
     for (const auto& p : record.pods) {
@@ -102,7 +90,7 @@ LogText record_text(const kube::JobRecord& record, const LogsOptions& opts) {
                                    fmt::format("the record has no {}log of container {} in pod {}",
                                                previous ? "previous " : "", container, pod.name));
       }
-      return tail_of(it->second, opts.tail);
+      return backend::last_lines(it->second, opts.tail);
     }
     return backend::make_error(backend::ErrorCode::kNotFound, "the record has no pod " + pod.name);
   };

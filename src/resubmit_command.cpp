@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/core/strings.hpp"
 #include "backend/kube/job_json.hpp"
 #include "backend/ops/resubmit_action.hpp"
 #include "backend/registry/open_registry.hpp"
@@ -24,28 +25,36 @@ struct ResubmitOptions {
   std::string confirm_env;
 };
 
-/// The last lines of the newest pod's log, for a failed Job's report.
+/// The last lines of the newest pod's log (from the record when the controller deleted the
+/// pod), for a failed Job's report.
 void print_failure_tail(Io& io, KubeEnv& k, const kube::JobEntry& job) {
-  auto pods = k.jobs->pods(job.view);
-  if (!pods || pods->views.empty()) return;
-  const auto& pod = pods->views.back();
-  auto log = k.jobs->log(kube::LogRequest{pod.name, "", false, 20});
-  if (!log) return;
-  io.out << fmt::format("last lines of pod {}:\n{}", pod.name, *log);
-  if (!log->empty() && log->back() != '\n') io.out << "\n";
+  std::string pod_name;
+  std::string log;
+  if (auto record = k.record_of(job); record && !record->pods.empty()) {
+    const auto& pod = record->pods.back();
+    pod_name = pod.pod["metadata"].value("name", "");
+    if (!pod.logs.empty()) log = pod.logs.begin()->second;
+  } else if (auto pods = k.jobs->pods(job.view); pods && !pods->views.empty()) {
+    pod_name = pods->views.back().name;
+    if (auto text = k.jobs->log(kube::LogRequest{pod_name, "", false, std::nullopt})) log = *text;
+  }
+  if (log.empty()) return;
+  io.out << fmt::format("last lines of pod {}:\n{}", pod_name, backend::last_lines(log, 20));
+  if (log.back() != '\n') io.out << "\n";
 }
 
 ExitCode follow_outcome(Io& io, KubeEnv& k, const ops::ResubmitResult& result, const ResubmitOptions& opts) {
   const auto& name = result.plan.name;
-  auto last = k.jobs->follow(name, result.uid, std::chrono::seconds(opts.timeout_seconds),
-                             [&io](const kube::JobEntry& job, const kube::JobPods& pods) {
-                               io.out << "  " << ops::describe_progress(job, pods) << "\n";
-                               io.out.flush();
-                             });
+  std::optional<kube::RecordTarget> record;
+  if (k.records) record.emplace(kube::RecordTarget{*k.records, k.env->name});
+  auto last = k.jobs->follow(
+      name, result.uid, std::chrono::seconds(opts.timeout_seconds),
+      [&io](const kube::JobEntry& job, const kube::JobPods& pods) {
+        io.out << "  " << ops::describe_progress(job, pods) << "\n";
+        io.out.flush();
+      },
+      record ? &*record : nullptr);
   if (!last) return fail(io, last.error());
-  if (k.records) {
-    if (auto saved = k.jobs->record_decided(*k.records, k.env->name, {*last}); !saved) print_error(io, saved.error());
-  }
   const auto& j = last->view;
   const std::string took = j.duration ? " after " + kube::short_duration(*j.duration) : "";
   if (j.status.succeeded()) {

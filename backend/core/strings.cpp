@@ -66,4 +66,17 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   return out;
 }
 
+std::string last_lines(const std::string& text, long long lines) {
+  if (lines < 0) return text;
+  if (lines == 0) return "";
+  std::size_t at = text.size();
+  if (at > 0 && text[at - 1] == '\n') --at;
+  for (long long n = 0; n < lines; ++n) {
+    if (at == 0) return text;
+    at = text.rfind('\n', at - 1);
+    if (at == std::string::npos) return text;
+  }
+  return text.substr(at + 1);
+}
+
 }  // namespace mgate::backend

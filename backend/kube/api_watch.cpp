@@ -13,7 +13,7 @@ namespace {
 // How long the server may hold one watch before it ends it; the client then reopens it.
 constexpr int kWatchSeconds = 300;
 
-std::string encode(const std::string& value) { return aws::uri_encode(value, false); }
+std::string watch_query_value(const std::string& value) { return aws::uri_encode(value, false); }
 
 // What one stream ended with.
 struct StreamState {
@@ -67,9 +67,9 @@ Status ApiClient::watch(const ResourceRef& resource, const std::string& ns,
     std::string url = options_.server + collection_path(resource, ns) +
                       "?watch=1&allowWatchBookmarks=true&timeoutSeconds=" +
                       std::to_string(kWatchSeconds);
-    if (!options.label_selector.empty()) url += "&labelSelector=" + encode(options.label_selector);
-    if (!options.field_selector.empty()) url += "&fieldSelector=" + encode(options.field_selector);
-    if (!s.last_rv.empty()) url += "&resourceVersion=" + encode(s.last_rv);
+    if (!options.label_selector.empty()) url += "&labelSelector=" + watch_query_value(options.label_selector);
+    if (!options.field_selector.empty()) url += "&fieldSelector=" + watch_query_value(options.field_selector);
+    if (!s.last_rv.empty()) url += "&resourceVersion=" + watch_query_value(s.last_rv);
     http::Request r{.method = "GET", .url = url, .headers = {{"Accept", "application/json"}}};
     if (options_.token) {
       auto token = options_.token->token();

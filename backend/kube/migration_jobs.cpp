@@ -39,6 +39,36 @@ std::string visible_state(const JobEntry& job, const JobPods& pods) {
   return s;
 }
 
+bool any_run_ended(const std::vector<PodView>& pods) {
+  for (const PodView& p : pods) {
+    if (p.restarts() > 0) return true;
+    for (const ContainerView& c : p.containers) {
+      if (c.state.kind == ContainerStateView::Kind::kTerminated) return true;
+    }
+  }
+  return false;
+}
+
+/// The newer snapshot, plus the pods (and logs) only the older one still had: a failed Job's
+/// controller deletes its pods, and a restarted container's log before last is gone.
+std::vector<PodRecord> merge_pod_records(std::vector<PodRecord> older, std::vector<PodRecord> newer) {
+  for (PodRecord& old : older) {
+    const std::string name = old.pod["metadata"].value("name", "");
+    auto it = std::find_if(newer.begin(), newer.end(),
+                           [&](const PodRecord& p) { return p.pod["metadata"].value("name", "") == name; });
+    if (it == newer.end()) {
+      newer.push_back(std::move(old));
+      continue;
+    }
+    for (auto& [container, text] : old.logs) it->logs.try_emplace(container, std::move(text));
+    for (auto& [container, text] : old.previous_logs) it->previous_logs.try_emplace(container, std::move(text));
+  }
+  std::stable_sort(newer.begin(), newer.end(), [](const PodRecord& a, const PodRecord& b) {
+    return a.pod["metadata"].value("creationTimestamp", "") < b.pod["metadata"].value("creationTimestamp", "");
+  });
+  return newer;
+}
+
 }  // namespace
 
 std::optional<std::string> busy_reason(const MigrationJob& job) {
@@ -149,10 +179,10 @@ Result<std::optional<std::string>> MigrationJobs::active(const std::stop_token& 
   return std::optional<std::string>();
 }
 
-Result<JobRecord> MigrationJobs::snapshot(const JobEntry& job, const std::stop_token& stop) {
-  auto pods = this->pods(job.view, stop);
+Result<std::vector<PodRecord>> MigrationJobs::snapshot_pods(const MigrationJob& job, const std::stop_token& stop) {
+  auto pods = this->pods(job, stop);
   if (!pods) return pods.error();
-  JobRecord record{job.object, {}};
+  std::vector<PodRecord> out;
   for (std::size_t i = 0; i < pods->views.size(); ++i) {
     const PodView& view = pods->views[i];
     PodRecord p{pods->objects[i], {}, {}};
@@ -166,9 +196,15 @@ Result<JobRecord> MigrationJobs::snapshot(const JobEntry& job, const std::stop_t
         }
       }
     }
-    record.pods.push_back(std::move(p));
+    out.push_back(std::move(p));
   }
-  return record;
+  return out;
+}
+
+Result<JobRecord> MigrationJobs::snapshot(const JobEntry& job, const std::stop_token& stop) {
+  auto pods = snapshot_pods(job.view, stop);
+  if (!pods) return pods.error();
+  return JobRecord{job.object, std::move(*pods)};
 }
 
 Result<int> MigrationJobs::record_decided(const JobRecordCache& cache, const std::string& env,
@@ -192,9 +228,16 @@ Result<int> MigrationJobs::record_decided(const JobRecordCache& cache, const std
 
 Result<JobEntry> MigrationJobs::follow(const std::string& name, const std::string& uid, std::chrono::seconds timeout,
                                        const std::function<void(const JobEntry&, const JobPods&)>& on_change,
-                                       const std::stop_token& stop) {
+                                       const RecordTarget* record, const std::stop_token& stop) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last_seen;
+  std::vector<PodRecord> kept;  // every run's log as it was taken, by pod
+  auto save = [&](const JobEntry& job) -> Status {
+    auto now = snapshot_pods(job.view, stop);
+    if (!now) return now.error();
+    kept = merge_pod_records(std::move(kept), std::move(*now));
+    return record->cache.save(record->env, JobRecord{job.object, kept});
+  };
   for (;;) {
     if (stop.stop_requested()) return make_error(ErrorCode::kCancelled, "stopped following Job " + name);
     auto job = get(name, stop);
@@ -209,8 +252,17 @@ Result<JobEntry> MigrationJobs::follow(const std::string& name, const std::strin
     if (state != last_seen) {
       last_seen = state;
       if (on_change) on_change(**job, *pods);
+      // A run ended (a restart, a failed pod, the outcome): keep its log before the pod goes.
+      if (record != nullptr && (any_run_ended(pods->views) || (*job)->view.status.decided())) {
+        if (auto s = save(**job); !s) return s.error();
+      }
     }
-    if ((*job)->view.status.terminal()) return std::move(**job);
+    if ((*job)->view.status.terminal()) {
+      if (record != nullptr) {
+        if (auto s = save(**job); !s) return s.error();
+      }
+      return std::move(**job);
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       return make_error(ErrorCode::kTimeout, fmt::format("Job {} had no outcome after {} s (it is {})", name,
                                                          timeout.count(), to_string((*job)->view.status.phase)));

@@ -39,6 +39,12 @@ struct LogRequest {
   std::optional<std::int64_t> tail_lines;
 };
 
+/// Where follow() keeps the record of the Job it follows.
+struct RecordTarget {
+  const JobRecordCache& cache;
+  std::string env;
+};
+
 /// A reason a Job keeps the database busy, or nothing: every Job without a Complete or Failed
 /// condition — pending, running, suspended (it may be resumed), or decided but still
 /// terminating its pods (SuccessCriteriaMet, FailureTarget).
@@ -76,11 +82,13 @@ class MigrationJobs {
   Result<int> record_decided(const JobRecordCache& cache, const std::string& env,
                              const std::vector<JobEntry>& jobs, const std::stop_token& stop = {});
 
-  /// Follows a created Job until its outcome is decided, calling on_change with the Job and its
-  /// Pods whenever what a person sees changes; returns the last state. kTimeout after `timeout`.
+  /// Follows a created Job until it is Complete or Failed, calling on_change with the Job and
+  /// its Pods whenever what a person sees changes; returns the last state. kTimeout after
+  /// `timeout`. With `record`, the logs of every finished run are taken as they end (a failed
+  /// Job's controller deletes its pods) and the Job's record is saved once decided and at the end.
   Result<JobEntry> follow(const std::string& name, const std::string& uid, std::chrono::seconds timeout,
                           const std::function<void(const JobEntry&, const JobPods&)>& on_change,
-                          const std::stop_token& stop = {});
+                          const RecordTarget* record = nullptr, const std::stop_token& stop = {});
 
   /// The client and the namespace.
   ApiClient& client() { return client_; }
@@ -92,6 +100,9 @@ class MigrationJobs {
   std::vector<JobEntry> with_records(std::vector<JobEntry> live, const std::vector<JobRecord>& records) const;
 
  private:
+  /// Each pod of the Job with every container's log (and the previous run's).
+  Result<std::vector<PodRecord>> snapshot_pods(const MigrationJob& job, const std::stop_token& stop);
+
   ApiClient& client_;
   std::string ns_;
   std::string selector_;

@@ -4,6 +4,10 @@
 
 namespace mgate::backend::ops {
 
+Error refusal(std::string message, std::string detail) {
+  return make_error(ErrorCode::kRefused, "refused: " + std::move(message), std::move(detail));
+}
+
 Status check_writable(const config::Config& config, const config::Environment& env,
                       bool read_only_flag) {
   const char* why = nullptr;

@@ -10,6 +10,9 @@
 
 namespace mgate::backend::ops {
 
+/// A guard's refusal: ErrorCode::kRefused, the message starting "refused: ".
+Error refusal(std::string message, std::string detail = {});
+
 /// Refuses (ErrorCode::kRefused) when any read-only switch covers this
 /// environment: the --read-only flag, the file's top-level `read_only`, or the
 /// environment's own `read_only`. The message names the switch that is on.

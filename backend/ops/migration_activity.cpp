@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "backend/ops/guard.hpp"
+
 namespace mgate::backend::ops {
 
 Status check_no_active_job(MigrationActivity* activity, const std::string& env, std::vector<std::string>& notes) {
@@ -11,12 +13,10 @@ Status check_no_active_job(MigrationActivity* activity, const std::string& env, 
   }
   auto job = activity->active_job();
   if (!job) {
-    return make_error(ErrorCode::kRefused, "refused: cannot tell whether a migration Job is active",
-                      job.error().describe());
+    return refusal("cannot tell whether a migration Job is active", job.error().describe());
   }
   if (job->has_value()) {
-    return make_error(ErrorCode::kRefused,
-                      fmt::format("refused: a migration Job is active in {}: {}; wait for it to finish", env, **job));
+    return refusal(fmt::format("a migration Job is active in {}: {}; wait for it to finish", env, **job));
   }
   return ok_status();
 }

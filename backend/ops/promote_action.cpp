@@ -7,10 +7,6 @@
 namespace mgate::backend::ops {
 namespace {
 
-Error refused(std::string message, std::string detail = {}) {
-  return make_error(ErrorCode::kRefused, "refused: " + std::move(message), std::move(detail));
-}
-
 TargetState state_of(const std::optional<registry::Manifest>& target, const std::string& digest) {
   if (!target) return TargetState::kAbsent;
   return target->digest == digest ? TargetState::kSameDigest : TargetState::kOtherDigest;
@@ -26,7 +22,7 @@ Status check_target(const PromotePlan& plan) {
     message += fmt::format(" (and the repository's tags are immutable: {} is owned by digest {})",
                            plan.target_tag, plan.target->digest);
   }
-  return refused(message);
+  return refusal(message);
 }
 
 Status check_gate(PromoteGate* gate, const std::string& sha, std::vector<std::string>& notes) {
@@ -35,8 +31,8 @@ Status check_gate(PromoteGate* gate, const std::string& sha, std::vector<std::st
     return ok_status();
   }
   auto blocked = gate->blocked(sha);
-  if (!blocked) return refused("cannot tell whether the gate is open", blocked.error().describe());
-  if (blocked->has_value()) return refused(**blocked);
+  if (!blocked) return refusal("cannot tell whether the gate is open", blocked.error().describe());
+  if (blocked->has_value()) return refusal(**blocked);
   return ok_status();
 }
 

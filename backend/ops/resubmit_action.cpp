@@ -22,10 +22,6 @@ constexpr const char* kResubmitOf = "mgate.dev/resubmit-of";
 constexpr const char* kResubmittedBy = "mgate.dev/resubmitted-by";
 constexpr auto kDeletePoll = std::chrono::milliseconds(200);
 
-Error refused(std::string message, std::string detail = {}) {
-  return make_error(ErrorCode::kRefused, "refused: " + std::move(message), std::move(detail));
-}
-
 /// Where the new Job comes from.
 struct Source {
   Json object;
@@ -116,7 +112,7 @@ Result<std::optional<std::string>> requested_sha(const ResubmitContext& ctx, con
   if (!patterns) return patterns.error();
   auto sha = registry::resolve_commit(*ctx.registry, *patterns, *request.sha);
   if (!sha) {
-    if (sha.error().code == ErrorCode::kNotFound) return refused(sha.error().message + ": there is no image to run");
+    if (sha.error().code == ErrorCode::kNotFound) return refusal(sha.error().message + ": there is no image to run");
     return sha.error();
   }
   return std::optional<std::string>(*sha);
@@ -171,7 +167,7 @@ Status choose_name(const ResubmitContext& ctx, ResubmitPlan& plan) {
   if (!existing) return existing.error();
   if (!*existing) return ok_status();
   if (auto why = kube::busy_reason((*existing)->view)) {
-    return refused(fmt::format("Job {} is not finished ({}); a resubmit would delete it", plan.name, *why));
+    return refusal(fmt::format("Job {} is not finished ({}); a resubmit would delete it", plan.name, *why));
   }
   plan.replaces = plan.name;
   plan.replaces_uid = (*existing)->view.uid;

@@ -10,17 +10,13 @@
 namespace mgate::backend::ops {
 namespace {
 
-Error refused(std::string message, std::string detail = {}) {
-  return make_error(ErrorCode::kRefused, "refused: " + std::move(message), std::move(detail));
-}
-
 // The ids the targets name, in the order given, each once; `base` names none.
 Result<std::vector<std::string>> resolve_targets(const alembic::RevisionGraph& graph,
                                                  const std::vector<std::string>& targets) {
   std::vector<std::string> ids;
   for (const auto& t : targets) {
     auto r = graph.resolve(t);
-    if (!r) return refused(fmt::format("'{}' is not a known revision of the scripts", t), r.error().message);
+    if (!r) return refusal(fmt::format("'{}' is not a known revision of the scripts", t), r.error().message);
     for (auto& id : *r)
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
   }
@@ -34,7 +30,7 @@ Status check_expectation(const StampRequest& request, const db::VersionState& cu
   for (const auto& e : *request.expect)
     if (e != "base") expected.push_back(e);
   if (db::normalize_rows(expected) == current.rows) return ok_status();
-  return refused(fmt::format("the version table holds {}, not the expected {}; nothing was changed",
+  return refusal(fmt::format("the version table holds {}, not the expected {}; nothing was changed",
                              db::format_rows(current.rows), db::format_rows(db::normalize_rows(expected))));
 }
 
@@ -101,7 +97,7 @@ Result<StampPlan> plan_stamp(const StampContext& ctx, const StampRequest& reques
   } else {
     auto rows = alembic::stamp_rows(*ctx.graph, plan.current.rows, request.targets);
     if (!rows)
-      return refused(rows.error().message + "; --purge replaces every row whatever it names",
+      return refusal(rows.error().message + "; --purge replaces every row whatever it names",
                      rows.error().detail);
     plan.rows = std::move(*rows);
   }

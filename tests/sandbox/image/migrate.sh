@@ -29,6 +29,14 @@ case "${REGISTRY_KIND:-ecr}" in
       echo "migrate: ${REPOSITORY}:${built} not found" >&2
       exit 1
     fi
+    # A rerun (a resubmitted Job) finds the tag already on this digest: done, as ECR would
+    # otherwise answer ImageAlreadyExistsException.
+    existing=$(aws ecr describe-images --repository-name "${REPOSITORY}" --image-ids imageTag="${migrated}" \
+      --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true)
+    if [ "${existing}" = "${digest}" ]; then
+      echo "migrate: ${REPOSITORY}:${migrated} already names ${digest}"
+      exit 0
+    fi
     # The manifest's exact bytes: $(...) would drop a trailing newline and change the digest.
     tmp=$(mktemp -d)
     trap 'rm -rf "${tmp}"' EXIT

@@ -33,4 +33,13 @@ TEST(Split, KeepsEmptyPieces) {
 }
 
 }  // namespace
+TEST(LastLines, KeepsTheLastLinesWithTheirNewlines) {
+  EXPECT_EQ(last_lines("a\nb\nc\n", 2), "b\nc\n");
+  EXPECT_EQ(last_lines("a\nb\nc", 1), "c");
+  EXPECT_EQ(last_lines("a\nb\nc\n", 5), "a\nb\nc\n");
+  EXPECT_EQ(last_lines("a\nb\n", 0), "");
+  EXPECT_EQ(last_lines("a\nb\n", -1), "a\nb\n");
+  EXPECT_EQ(last_lines("", 3), "");
+}
+
 }  // namespace mgate::backend
