@@ -52,7 +52,10 @@ std::string header(const kube::PodView& pod, std::size_t attempt, std::size_t of
 
 ExitCode print_logs(Io& io, const std::vector<kube::PodView>& pods, const LogsOptions& opts, const LogText& text) {
   if (pods.empty()) {
-    io.err << fmt::format("mgate: Job {} has no pods\n", opts.job);
+    io.err << fmt::format(
+        "mgate: Job {} has no pods (the controller deletes a failed Job's pods; mgate keeps the logs of "
+        "the Jobs it follows)\n",
+        opts.job);
     return ExitCode::kFailed;
   }
   std::size_t first = opts.all_attempts ? 0 : pods.size() - 1;
