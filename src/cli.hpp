@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -47,6 +49,9 @@ std::optional<backend::alembic::ScriptDirectory> load_scripts(const std::filesys
 /// The environments a command works on: --env's, or all of them in file order.
 std::vector<const backend::config::Environment*> selected_environments(const backend::config::Config& config,
                                                                        const GlobalOptions& global);
+
+/// An error as the `--json` outputs carry it: {"code", "message", "detail"}.
+nlohmann::json error_json(const backend::Error& error);
 
 /// Prints an error as "mgate: message" with its detail on a second line.
 void print_error(Io& io, const backend::Error& error);

@@ -10,6 +10,10 @@
 namespace mgate::cli {
 namespace cfg = backend::config;
 
+nlohmann::json error_json(const backend::Error& error) {
+  return {{"code", backend::to_string(error.code)}, {"message", error.message}, {"detail", error.detail}};
+}
+
 void print_error(Io& io, const backend::Error& error) {
   io.err << "mgate: " << error.message << "\n";
   if (!error.detail.empty()) io.err << "  " << error.detail << "\n";

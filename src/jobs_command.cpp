@@ -113,10 +113,6 @@ void print_text(Io& io, const std::vector<EnvJobs>& all) {
   }
 }
 
-json error_json(const backend::Error& e) {
-  return {{"code", backend::to_string(e.code)}, {"message", e.message}, {"detail", e.detail}};
-}
-
 ExitCode show_jobs(const GlobalOptions& global, bool as_json, Io& io) {
   auto loaded = load_config(global, io);
   if (!loaded.loaded) return loaded.exit;

@@ -95,10 +95,6 @@ void print_text(Io& io, const std::vector<EnvTags>& all) {
   }
 }
 
-json error_json(const backend::Error& e) {
-  return {{"code", backend::to_string(e.code)}, {"message", e.message}, {"detail", e.detail}};
-}
-
 ExitCode show_tags(const GlobalOptions& global, bool as_json, Io& io) {
   auto loaded = load_config(global, io);
   if (!loaded.loaded) return loaded.exit;

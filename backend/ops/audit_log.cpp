@@ -71,6 +71,15 @@ const char* to_string(AuditOutcome outcome) {
   return "failed";
 }
 
+AuditRecord AuditRecord::begin(std::string user, std::string env, std::string action, bool dry_run) {
+  AuditRecord r;
+  r.user = std::move(user);
+  r.env = std::move(env);
+  r.action = std::move(action);
+  r.arguments.set("dry_run", dry_run);
+  return r;
+}
+
 std::string AuditRecord::to_line() const {
   nlohmann::json j = nlohmann::json::object();
   j["time"] = format_rfc3339(time);

@@ -61,6 +61,9 @@ struct AuditRecord {
   AuditOutcome outcome = AuditOutcome::kSucceeded;
   std::string reason;  ///< why: a refusal, an error, a --reason given with a force
 
+  /// A record of `action` by `user` on `env`, its arguments starting with dry_run.
+  static AuditRecord begin(std::string user, std::string env, std::string action, bool dry_run);
+
   /// The record as one line of JSON, without the newline.
   std::string to_line() const;
 };

@@ -43,11 +43,8 @@ AuditFields target_fields(const std::optional<registry::Manifest>& target) {
 }
 
 AuditRecord base_record(const PromoteContext& ctx, const PromoteRequest& request, bool dry_run) {
-  AuditRecord r;
-  r.user = ctx.user;
-  r.env = request.env;
-  r.action = "promote";
-  r.arguments.set("sha", request.sha).set("dry_run", dry_run);
+  AuditRecord r = AuditRecord::begin(ctx.user, request.env, "promote", dry_run);
+  r.arguments.set("sha", request.sha);
   if (ctx.registry != nullptr) r.arguments.set("registry", ctx.registry->describe());
   return r;
 }

@@ -184,11 +184,8 @@ std::vector<std::string> kubectl_commands(const ResubmitContext& ctx, const Resu
 }
 
 AuditRecord base_record(const ResubmitContext& ctx, const ResubmitRequest& request, bool dry_run) {
-  AuditRecord r;
-  r.user = ctx.user;
-  r.env = request.env;
-  r.action = "resubmit";
-  r.arguments.set("sha", request.sha.value_or("")).set("dry_run", dry_run);
+  AuditRecord r = AuditRecord::begin(ctx.user, request.env, "resubmit", dry_run);
+  r.arguments.set("sha", request.sha.value_or(""));
   return r;
 }
 

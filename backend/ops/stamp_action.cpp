@@ -52,11 +52,8 @@ AuditFields rows_fields(const std::vector<std::string>& rows, const char* relati
 }
 
 AuditRecord base_record(const StampContext& ctx, const StampRequest& request, bool dry_run) {
-  AuditRecord r;
-  r.user = ctx.user;
-  r.env = request.env;
-  r.action = "stamp";
-  r.arguments.set("targets", request.targets).set("purge", request.purge).set("dry_run", dry_run);
+  AuditRecord r = AuditRecord::begin(ctx.user, request.env, "stamp", dry_run);
+  r.arguments.set("targets", request.targets).set("purge", request.purge);
   if (request.expect) r.arguments.set("expect", *request.expect);
   if (ctx.store != nullptr) r.arguments.set("database", ctx.store->describe());
   return r;

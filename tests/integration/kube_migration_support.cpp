@@ -1,5 +1,7 @@
 #include "tests/integration/kube_migration_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <httplib.h>
 #include <openssl/evp.h>
 
@@ -169,6 +171,36 @@ CommandResult aws_ecr(const Sandbox& sandbox, const std::vector<std::string>& ar
   auto r = run_command(c);
   if (!r.ok()) return CommandResult{-1, 0, "", r.error().describe()};
   return *r;
+}
+
+std::string docker_config_for(const std::string& sha) {
+  return fmt::format(R"({{"architecture":"amd64","os":"linux","build":"{}"}})", sha);
+}
+
+std::string docker_manifest_for(const std::string& sha) {
+  const std::string config = docker_config_for(sha);
+  const nlohmann::json manifest = {{"schemaVersion", 2},
+                                   {"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
+                                   {"config",
+                                    {{"mediaType", "application/vnd.docker.container.image.v1+json"},
+                                     {"size", config.size()},
+                                     {"digest", sha256_digest(config)}}},
+                                   {"layers", nlohmann::json::array()}};
+  return manifest.dump(3);
+}
+
+std::string push_ecr_image(const Sandbox& sandbox, const std::filesystem::path& dir, const std::string& repository,
+                           const std::string& tag, const std::string& sha) {
+  const std::string bytes = docker_manifest_for(sha);
+  const std::string digest = sha256_digest(bytes);
+  const auto file = dir / (sha + ".json");
+  std::ofstream(file, std::ios::binary) << bytes;
+  const CommandResult r = aws_ecr(sandbox, {"put-image", "--repository-name", repository, "--image-tag", tag,
+                                            "--image-manifest", "file://" + file.string(), "--image-manifest-media-type",
+                                            "application/vnd.docker.distribution.manifest.v2+json", "--image-digest",
+                                            digest});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  return r.exit_code == 0 ? digest : std::string();
 }
 
 }  // namespace mgate::sandbox::testing

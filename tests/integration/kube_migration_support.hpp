@@ -4,6 +4,7 @@
 // polling that records what the pods went through, and the aws CLI against moto.
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -83,5 +84,18 @@ std::string sha256_digest(const std::string& bytes);
 
 /// The aws CLI's `ecr` commands against the sandbox's moto (JSON output), with the sandbox env.
 CommandResult aws_ecr(const Sandbox& sandbox, const std::vector<std::string>& args);
+
+/// The image config blob of commit `sha`'s test image (what docker_manifest_for names).
+std::string docker_config_for(const std::string& sha);
+
+/// A small Docker v2 image manifest for commit `sha`, as Docker writes one (indented by 3, no
+/// final newline: /migrate.sh carries it through $(...), which would drop one).
+std::string docker_manifest_for(const std::string& sha);
+
+/// What CI's build pushes: docker_manifest_for(sha) under `tag` in the ECR repository of moto,
+/// with its true digest (moto invents one unless told); the file goes in `dir`. Returns the
+/// digest, or "" after a failed put (reported as a test failure).
+std::string push_ecr_image(const Sandbox& sandbox, const std::filesystem::path& dir,
+                           const std::string& repository, const std::string& tag, const std::string& sha);
 
 }  // namespace mgate::sandbox::testing

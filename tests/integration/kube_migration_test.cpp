@@ -23,7 +23,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kRepository = "udab-server";
-constexpr const char* kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 // The example app's head: the merge of its two branches (tests/sandbox/app/migrations).
 constexpr const char* kHead = "e4b1f9a7c3d2";
 constexpr auto kJobTimeout = std::chrono::seconds(90);
@@ -48,29 +47,9 @@ class KubeMigration : public ::testing::Test {
     }
   }
 
-  // What CI's build pushes: a small Docker v2 manifest under stage-<sha>, with its true digest
-  // (moto invents one unless told). Returns the digest.
+  // What CI's build pushes under stage-<sha>. Returns the digest.
   std::string push_built_image(const std::string& sha) const {
-    const std::string config = fmt::format(R"({{"architecture":"amd64","os":"linux","build":"{}"}})", sha);
-    const json manifest = {{"schemaVersion", 2},
-                           {"mediaType", kDockerManifest},
-                           {"config",
-                            {{"mediaType", "application/vnd.docker.container.image.v1+json"},
-                             {"size", config.size()},
-                             {"digest", sha256_digest(config)}}},
-                           {"layers", json::array()}};
-    // Indented as Docker writes a schema 2 manifest, with no newline after it: /migrate.sh
-    // carries the manifest through $(...), which would drop one.
-    const std::string bytes = manifest.dump(3);
-    const std::string digest = sha256_digest(bytes);
-    const auto file = dir_ / (sha + ".json");
-    std::ofstream(file, std::ios::binary) << bytes;
-    const CommandResult r =
-        aws_ecr(*sandbox_, {"put-image", "--repository-name", kRepository, "--image-tag", "stage-" + sha,
-                            "--image-manifest", "file://" + file.string(), "--image-manifest-media-type",
-                            kDockerManifest, "--image-digest", digest});
-    EXPECT_EQ(r.exit_code, 0) << r.describe();
-    return digest;
+    return push_ecr_image(*sandbox_, dir_, kRepository, "stage-" + sha, sha);
   }
 
   // The database Secret, as the deploy tooling creates it: DATABASE_URL for envFrom.

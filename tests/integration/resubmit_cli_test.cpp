@@ -190,23 +190,8 @@ TEST_F(ResubmitCli, PerShaResubmitRerunsTheRealMigrationAndItsRecordOutlivesTheJ
 
 TEST_F(ResubmitCli, AnotherShaRunsItsBuiltImageAndGetsItsMigratedTag) {
   const std::string sha_b = random_sha();
-  // What CI pushes for commit B: a Docker v2 manifest under stage-<B>, with its true digest.
-  const std::string config = fmt::format(R"({{"architecture":"amd64","os":"linux","build":"{}"}})", sha_b);
-  const json manifest = {{"schemaVersion", 2},
-                         {"mediaType", kDockerManifest},
-                         {"config",
-                          {{"mediaType", "application/vnd.docker.container.image.v1+json"},
-                           {"size", config.size()},
-                           {"digest", sha256_digest(config)}}},
-                         {"layers", json::array()}};
-  const std::string bytes = manifest.dump(3);
-  std::ofstream(dir_ / "b.json", std::ios::binary) << bytes;
-  const CommandResult pushed = aws_ecr(*sandbox_, {"put-image", "--repository-name", "udab-server", "--image-tag",
-                                                   "stage-" + sha_b, "--image-manifest",
-                                                   "file://" + (dir_ / "b.json").string(),
-                                                   "--image-manifest-media-type", kDockerManifest, "--image-digest",
-                                                   sha256_digest(bytes)});
-  ASSERT_EQ(pushed.exit_code, 0) << pushed.describe();
+  const std::string digest = push_ecr_image(*sandbox_, dir_, "udab-server", "stage-" + sha_b, sha_b);
+  ASSERT_FALSE(digest.empty());
 
   const CommandResult r = mgate({"--env", "stage", "resubmit", "--sha", sha_b.substr(0, 10), "--yes", "--wait"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -220,7 +205,7 @@ TEST_F(ResubmitCli, AnotherShaRunsItsBuiltImageAndGetsItsMigratedTag) {
   const CommandResult migrated = aws_ecr(*sandbox_, {"describe-images", "--repository-name", "udab-server",
                                                      "--image-ids", "imageTag=stage-migrated-" + sha_b});
   ASSERT_EQ(migrated.exit_code, 0) << migrated.describe();
-  EXPECT_EQ(json::parse(migrated.out)["imageDetails"][0].value("imageDigest", ""), sha256_digest(bytes));
+  EXPECT_EQ(json::parse(migrated.out)["imageDetails"][0].value("imageDigest", ""), digest);
 }
 
 TEST_F(ResubmitCli, ResubmitAndStampAreRefusedWhileAMigrationJobIsActive) {
@@ -308,7 +293,7 @@ TEST_F(ResubmitCli, LogsFollowPrintsEachLineWithin200Milliseconds) {
 TEST_F(ResubmitCli, StaticNameIsDeletedWaitedOnAndCreatedAgainAndRunsTheMigration) {
   // Commit P built for prod on docker-registry: its config blob, then its manifest.
   const std::string sha = random_sha();
-  const std::string config = fmt::format(R"({{"architecture":"amd64","os":"linux","build":"{}"}})", sha);
+  const std::string config = docker_config_for(sha);
   backend::http::Client http;
   const auto opened = http.send(backend::http::Request{
       .method = "POST", .url = fmt::format("{}/v2/udab-server/blobs/uploads/", sandbox_->registry_url())});
@@ -322,15 +307,7 @@ TEST_F(ResubmitCli, StaticNameIsDeletedWaitedOnAndCreatedAgainAndRunsTheMigratio
   close.add_header("Content-Type", "application/octet-stream");
   const auto closed = http.send(close);
   ASSERT_TRUE(closed.ok() && closed->status == 201);
-  const std::string manifest =
-      json({{"schemaVersion", 2},
-            {"mediaType", kDockerManifest},
-            {"config",
-             {{"mediaType", "application/vnd.docker.container.image.v1+json"},
-              {"size", config.size()},
-              {"digest", reg::sha256_digest(config)}}},
-            {"layers", json::array()}})
-          .dump(3);
+  const std::string manifest = docker_manifest_for(sha);
   reg::OciClient oci(reg::OciOptions{sandbox_->registry_url(), "udab-server", std::nullopt, {}});
   ASSERT_TRUE(oci.put_manifest("prod-" + sha, reg::Manifest{kDockerManifest, reg::sha256_digest(manifest), manifest}).ok());
 

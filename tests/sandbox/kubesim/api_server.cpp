@@ -1,5 +1,7 @@
 #include "tests/sandbox/kubesim/api_server.hpp"
 
+#include <thread>
+
 #include <fmt/format.h>
 #include <httplib.h>
 
@@ -144,6 +146,9 @@ void ApiServer::start() {
     throw std::runtime_error(fmt::format("cannot listen on {}:{}", options_host_, options_port_));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing before the accept loop runs, and the loop would then never
+  // end: a stop() right after start() (a test that makes no request) must find it running.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void ApiServer::stop() {
