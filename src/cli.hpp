@@ -73,5 +73,6 @@ void add_jobs_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner
 void add_logs_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 void add_describe_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 void add_resubmit_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
+void add_status_command(CLI::App& app, const GlobalOptions& global, Io& io, Runner* run);
 
 }  // namespace mgate::cli

@@ -43,6 +43,7 @@ int run(int argc, char** argv) {
   mgate::cli::add_logs_command(app, global, io, &runner);
   mgate::cli::add_describe_command(app, global, io, &runner);
   mgate::cli::add_resubmit_command(app, global, io, &runner);
+  mgate::cli::add_status_command(app, global, io, &runner);
 
   try {
     app.parse(argc, argv);

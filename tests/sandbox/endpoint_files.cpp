@@ -54,6 +54,7 @@ environments:
       deployment: udab-server
       container: app
       argocd_application: udab-server-stage
+      argocd_namespace: udab
       allow_tags: "regexp:^stage-migrated-"
       update_strategy: newest-build
   prod:

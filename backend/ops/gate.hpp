@@ -1,0 +1,20 @@
+#pragma once
+// The gate (DESIGN.md §1): per commit, built → migration Job → database at the heads →
+// promoted → deployed, and in words what blocks the next step; plus drift, what runs that the
+// gate would not have let through.
+
+#include "backend/alembic/revision_graph.hpp"
+#include "backend/ops/snapshot.hpp"
+#include "backend/registry/tag_model.hpp"
+
+namespace mgate::backend::ops {
+
+/// How many commits (newest build first) get a gate.
+inline constexpr std::size_t kGateCommits = 20;
+
+/// Fills the snapshot's derived part from its sources: the relation of the database to the
+/// heads, the deployed image and commit, a gate per commit, and the drift. `graph` may be null
+/// (the scripts could not be read): the database step is then unknown.
+void evaluate_gate(EnvSnapshot& snapshot, const registry::TagPatterns& patterns, const alembic::RevisionGraph* graph);
+
+}  // namespace mgate::backend::ops

@@ -1,0 +1,237 @@
+#include "backend/ops/refresher.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "backend/db/postgres_version_store.hpp"
+#include "backend/kube/connection.hpp"
+#include "backend/ops/gate.hpp"
+#include "backend/registry/open_registry.hpp"
+
+namespace mgate::backend::ops {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+/// Runs one fetch and keeps the previous value when it fails.
+template <typename T, typename Fetch>
+Sourced<T> fetch_source(const Sourced<T>* previous, Fetch&& fetch) {
+  const auto start = SteadyClock::now();
+  Result<T> got = fetch();
+  Sourced<T> out;
+  out.took = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
+  if (got) {
+    out.value = std::make_shared<const T>(std::move(*got));
+    out.fetched_at = Clock::now();
+  } else {
+    out.error = got.error();
+    if (previous != nullptr) {
+      out.value = previous->value;
+      out.fetched_at = previous->fetched_at;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> refresher_getenv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): read-only use
+  return v == nullptr ? std::nullopt : std::optional<std::string>(v);
+}
+
+}  // namespace
+
+/// One environment's clients, opened on first use and kept for later refreshes. Each source
+/// has its own client, so the sources of one environment can be fetched at once.
+class EnvSources {
+ public:
+  EnvSources(const config::Environment& env, const RefreshOptions& options) : env_(env) {
+    if (auto patterns = registry::TagPatterns::for_env(env)) patterns_ = std::move(*patterns);
+    if (options.records_root) records_.emplace(*options.records_root);
+  }
+
+  EnvSnapshot fetch(const EnvSnapshot* previous, const Sourced<HeadsData>& heads, const alembic::RevisionGraph* graph) {
+    EnvSnapshot s;
+    s.env = env_.name;
+    s.heads = heads;
+    {
+      std::jthread jobs([&] { s.jobs = fetch_source(previous ? &previous->jobs : nullptr, [&] { return read_jobs(); }); });
+      std::jthread db([&] {
+        s.database = fetch_source(previous ? &previous->database : nullptr, [&] { return read_database(); });
+      });
+      std::jthread tags([&] { s.tags = fetch_source(previous ? &previous->tags : nullptr, [&] { return read_tags(); }); });
+      std::jthread deploy([&] {
+        s.deploy = fetch_source(previous ? &previous->deploy : nullptr, [&] { return read_deploy(); });
+      });
+    }  // the four join here
+    s.taken_at = Clock::now();
+    if (patterns_) evaluate_gate(s, *patterns_, graph);
+    return s;
+  }
+
+ private:
+  Result<kube::KubeConnection*> connection(std::optional<kube::KubeConnection>& slot) {
+    if (!slot) {
+      auto c = kube::connect(env_.kube, kube::KubeconfigSources::from_process(env_.kube.kubeconfig),
+                             kube::InClusterSources::from_process());
+      if (!c) return c.error();
+      slot.emplace(std::move(*c));
+    }
+    return &*slot;
+  }
+
+  Result<JobsData> read_jobs() {
+    if (!patterns_) return make_error(ErrorCode::kInvalidArgument, env_.name + ": the registry's tag patterns are invalid");
+    auto conn = connection(jobs_conn_);
+    if (!conn) return conn.error();
+    if (!jobs_) {
+      jobs_.emplace(*(*conn)->client, (*conn)->ns, env_.kube.jobs.selector, kube::sha_of_tag(patterns_->built));
+    }
+    auto live = jobs_->list();
+    if (!live) return live.error();
+    auto pods = (*conn)->client->list(kube::kPods, (*conn)->ns);
+    if (!pods) return pods.error();
+    JobsData out;
+    out.ns = (*conn)->ns;
+    std::vector<kube::JobRecord> recorded;
+    if (records_) {
+      // Decided Jobs are recorded before a TTL or a hook policy can delete them.
+      if (auto saved = jobs_->record_decided(*records_, env_.name, *live); !saved) return saved.error();
+      auto all = records_->load_all(env_.name);
+      if (!all) return all.error();
+      recorded = std::move(*all);
+    }
+    out.jobs = jobs_->with_records(std::move(*live), recorded);
+    for (const auto& j : out.jobs) {
+      if (!j.from_record) {
+        out.pods.push_back(kube::pods_of_job(pods->items, j.view));
+        continue;
+      }
+      std::vector<kube::Json> kept;
+      for (const auto& r : recorded) {
+        if (r.job["metadata"].value("uid", "") != j.view.uid) continue;
+        for (const auto& p : r.pods) kept.push_back(p.pod);
+      }
+      out.pods.push_back(kube::pods_of_job(kept, j.view));
+    }
+    return out;
+  }
+
+  Result<DatabaseData> read_database() {
+    if (!store_) {
+      auto store = db::open_postgres(env_.database, env_.name);
+      if (!store) return store.error();
+      store_ = std::move(*store);
+    }
+    auto state = store_->read();
+    if (!state) return state.error();
+    return DatabaseData{store_->describe(), std::move(*state)};
+  }
+
+  Result<registry::TagModel> read_tags() {
+    if (!patterns_) return make_error(ErrorCode::kInvalidArgument, env_.name + ": the registry's tag patterns are invalid");
+    if (!reader_) {
+      auto reg = registry::open_registry(env_);
+      if (!reg) return reg.error();
+      registry_ = std::move(*reg);
+      reader_.emplace(*registry_, *patterns_);
+    }
+    return reader_->read();
+  }
+
+  Result<DeployData> read_deploy() {
+    DeployData out;
+    if (!env_.deploy || !env_.deploy->deployment) return out;
+    out.container = env_.deploy->container.value_or("");
+    auto conn = connection(deploy_conn_);
+    if (!conn) return conn.error();
+    auto deployment = (*conn)->client->get(kube::kDeployments, (*conn)->ns, *env_.deploy->deployment);
+    if (!deployment) return deployment.error();
+    auto view = kube::parse_deployment(*deployment);
+    if (!view) return view.error();
+    out.deployment = std::move(*view);
+    if (out.container.empty() && !out.deployment->containers.empty()) out.container = out.deployment->containers[0].name;
+    if (env_.deploy->argocd_application) {
+      // The Application is optional: without it the gate still stands, the prediction uses the file's rule.
+      const std::string ns = env_.deploy->argocd_namespace.value_or("argocd");
+      auto app = (*conn)->client->get(kube::kApplications, ns, *env_.deploy->argocd_application);
+      if (app) {
+        auto parsed = kube::parse_application(*app);
+        if (parsed) out.application = std::move(*parsed);
+        else out.application_error = parsed.error().message;
+      } else {
+        out.application_error = app.error().message;
+      }
+    }
+    return out;
+  }
+
+  const config::Environment& env_;
+  std::optional<registry::TagPatterns> patterns_;
+  std::optional<kube::JobRecordCache> records_;
+  std::optional<kube::KubeConnection> jobs_conn_;
+  std::optional<kube::KubeConnection> deploy_conn_;
+  std::optional<kube::MigrationJobs> jobs_;
+  std::unique_ptr<db::VersionStore> store_;
+  std::unique_ptr<registry::Registry> registry_;
+  std::optional<registry::TagReader> reader_;
+};
+
+Refresher::Refresher(const config::Config& config, std::vector<const config::Environment*> envs,
+                     RefreshOptions options)
+    : config_(config), options_(std::move(options)) {
+  if (!options_.records_root) {
+    if (auto root = kube::JobRecordCache::default_root(refresher_getenv)) options_.records_root = *root;
+  }
+  for (const auto* env : envs) envs_.push_back(std::make_unique<EnvSources>(*env, options_));
+}
+
+Refresher::~Refresher() = default;
+
+Sourced<HeadsData> Refresher::read_heads(std::shared_ptr<const alembic::RevisionGraph>& graph) {
+  return fetch_source<HeadsData>(&heads_, [&]() -> Result<HeadsData> {
+    auto dir = alembic::load_script_directory(config_.alembic.scripts);
+    if (!dir) return dir.error();
+    if (!dir->ok()) {
+      std::string first;
+      for (const auto& d : dir->diagnostics) {
+        if (d.severity == alembic::Diagnostic::Severity::kError) {
+          first = d.format();
+          break;
+        }
+      }
+      return make_error(ErrorCode::kProtocol,
+                        fmt::format("the alembic scripts at {} have errors", config_.alembic.scripts.string()), first);
+    }
+    graph = std::make_shared<const alembic::RevisionGraph>(std::move(*dir->graph));
+    return HeadsData{config_.alembic.scripts.string(), graph->heads()};
+  });
+}
+
+std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::refresh(const std::stop_token& stop) {
+  std::shared_ptr<const alembic::RevisionGraph> graph;
+  heads_ = read_heads(graph);
+  if (graph) graph_ = graph;  // a failed read keeps the last good graph, as the heads stay stale
+  const auto previous = latest();
+  std::vector<std::shared_ptr<const EnvSnapshot>> next(envs_.size());
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t i = 0; i < envs_.size(); ++i) {
+      workers.emplace_back([&, i] {
+        if (stop.stop_requested()) return;
+        const EnvSnapshot* before = i < previous.size() ? previous[i].get() : nullptr;
+        next[i] = std::make_shared<const EnvSnapshot>(envs_[i]->fetch(before, heads_, graph_.get()));
+      });
+    }
+  }
+  std::lock_guard lock(mu_);
+  latest_ = next;
+  return next;
+}
+
+std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::latest() const {
+  std::lock_guard lock(mu_);
+  return latest_;
+}
+
+}  // namespace mgate::backend::ops

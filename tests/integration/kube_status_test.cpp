@@ -1,0 +1,188 @@
+// `mgate status` on each seeded scenario (tests/sandbox/scenarios), each in a sandbox of its own:
+// the gate of the newest commit and what blocks it, as the JSON states them; and a service
+// stopped mid-run, which marks only its own source while the others still answer.
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "backend/ops/refresher.hpp"
+#include "tests/integration/shared_sandbox.hpp"
+#include "tests/sandbox/scenario.hpp"
+
+namespace mgate::sandbox::testing {
+namespace {
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+namespace ops = backend::ops;
+
+class KubeStatus : public ::testing::Test {
+ protected:
+  void apply(const std::string& name) {
+    auto started = Sandbox::start();
+    ASSERT_TRUE(started.ok()) << started.error().describe();
+    sandbox_ = std::move(*started);
+    auto loaded = load_scenario(MGATE_SANDBOX_SOURCE_DIR, name);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
+    scenario_ = *loaded;
+    const Status applied = apply_scenario(*sandbox_, name);
+    ASSERT_TRUE(applied.ok()) << applied.error().describe();
+    dir_ = make_test_dir("kube-status");
+    ASSERT_TRUE(sandbox_->write_config(dir_ / "mgate.yaml").ok());
+  }
+
+  EnvVars env() const {
+    EnvVars vars = sandbox_->environment(dir_ / "mgate.yaml");
+    vars.emplace_back("XDG_STATE_HOME", (dir_ / "state").string());
+    return vars;
+  }
+
+  // `mgate --env stage status --json`: the exit code and the stage environment's object.
+  std::pair<int, Json> status() const {
+    Command c;
+    c.argv = {(fs::path(std::getenv("MGATE_BUILD_DIR")) / "bin" / "mgate").string(), "--env", "stage", "status",
+              "--json"};
+    c.env = env();
+    auto r = run_command(c);
+    EXPECT_TRUE(r.ok());
+    if (!r.ok()) return {-1, Json()};
+    const Json out = Json::parse(r->out, nullptr, false);
+    EXPECT_FALSE(out.is_discarded()) << r->out << r->err;
+    if (out.is_discarded()) return {r->exit_code, Json()};
+    EXPECT_EQ(out["schema"], "mgate.status/v1");
+    return {r->exit_code, out["environments"][0]};
+  }
+
+  std::string sha(const std::string& key) const { return scenario_["shas"][key].get<std::string>(); }
+
+  // Every source answered, and the gate names `key`'s commit, blocked at `step` (or done).
+  Json expect_gate(const std::string& key, const std::string& step) const {
+    const auto [code, env] = status();
+    EXPECT_EQ(code, 0) << env.dump(2);
+    for (const char* source : {"jobs", "database", "heads", "tags", "deploy"})
+      EXPECT_EQ(env["sources"][source]["state"], "ok") << source << ": " << env["sources"][source]["error"].dump();
+    EXPECT_EQ(env["gate"]["sha"], sha(key)) << env["gate"].dump(2);
+    EXPECT_EQ(env["gate"]["blocked_at"], step) << env["gate"].dump(2);
+    return env;
+  }
+
+  std::unique_ptr<Sandbox> sandbox_;
+  Json scenario_;
+  fs::path dir_;
+};
+
+TEST_F(KubeStatus, HealthyPassesEveryStep) {
+  ASSERT_NO_FATAL_FAILURE(apply("healthy"));
+  const Json env = expect_gate("A", "done");
+  EXPECT_EQ(env["gate"]["blocking"], "");
+  EXPECT_EQ(env["gate"]["job"], "db-migration-" + sha("A").substr(0, 7));
+  EXPECT_EQ(env["gate"]["database_at_heads"], true);
+  EXPECT_EQ(env["gate"]["promoted"], true);
+  EXPECT_EQ(env["gate"]["deployed"], true);
+  EXPECT_EQ(env["deployed_sha"], sha("A"));
+  EXPECT_EQ(env["drift"], Json::array());
+  EXPECT_EQ(env["relation"]["kind"], "at_heads");
+}
+
+TEST_F(KubeStatus, MigrationRunningIsBlockedAtItsRunningJob) {
+  ASSERT_NO_FATAL_FAILURE(apply("migration-running"));
+  const Json env = expect_gate("B", "migration_job");
+  const std::string blocking = env["gate"]["blocking"];
+  const std::string job = "db-migration-" + sha("B").substr(0, 7);
+  EXPECT_EQ(blocking.rfind("migration Job " + job + " is running (1 attempt, for ", 0), 0u) << blocking;
+  EXPECT_NE(blocking.find("); DB at 0a7f4d3e6c58, d2c6a8e1f3b9 (1 behind: e4b1f9a7c3d2)"), std::string::npos) << blocking;
+  EXPECT_EQ(env["gate"]["job_status"], "Active");
+}
+
+TEST_F(KubeStatus, MigrationFailedNamesTheReasonTheAttemptsAndTheDatabase) {
+  ASSERT_NO_FATAL_FAILURE(apply("migration-failed"));
+  const Json env = expect_gate("C", "migration_job");
+  EXPECT_EQ(env["gate"]["blocking"],
+            fmt::format("migration Job db-migration-{} failed: BackoffLimitExceeded after 2 attempts; DB at "
+                        "0a7f4d3e6c58, d2c6a8e1f3b9 (1 behind: e4b1f9a7c3d2)",
+                        sha("C").substr(0, 7)));
+  EXPECT_EQ(env["gate"]["promoted"], false);
+}
+
+TEST_F(KubeStatus, RestoredBehindIsBlockedAtTheDatabaseAndReportsDrift) {
+  ASSERT_NO_FATAL_FAILURE(apply("restored-behind"));
+  const Json env = expect_gate("A", "database");
+  EXPECT_EQ(env["gate"]["blocking"],
+            fmt::format("DB at b7d3f5a19c20 (4 behind: 0a7f4d3e6c58, 5e9b2c8a4f17, d2c6a8e1f3b9, e4b1f9a7c3d2), "
+                        "although migration Job db-migration-{} completed: was the database restored?",
+                        sha("A").substr(0, 7)));
+  EXPECT_EQ(env["gate"]["database_at_heads"], false);
+  ASSERT_EQ(env["drift"].size(), 1u) << env["drift"].dump();
+  EXPECT_EQ(env["drift"][0], fmt::format("the Deployment runs stage-migrated-{} while the database is 4 behind: "
+                                         "0a7f4d3e6c58, 5e9b2c8a4f17, d2c6a8e1f3b9, e4b1f9a7c3d2",
+                                         sha("A")));
+}
+
+TEST_F(KubeStatus, MigratedNotDeployedIsBlockedAtTheDeployment) {
+  ASSERT_NO_FATAL_FAILURE(apply("migrated-not-deployed"));
+  const Json env = expect_gate("D", "deployed");
+  EXPECT_EQ(env["gate"]["blocking"], fmt::format("stage-migrated-{} is not deployed: the Deployment udab-server runs "
+                                                 "stage-migrated-{}",
+                                                 sha("D"), sha("A")));
+  EXPECT_EQ(env["gate"]["promoted"], true);
+  ASSERT_EQ(env["gates"].size(), 2u);
+  EXPECT_EQ(env["gates"][1]["sha"], sha("A"));
+  EXPECT_EQ(env["gates"][1]["blocked_at"], "done");
+}
+
+TEST_F(KubeStatus, AStoppedServiceMarksOnlyItsSourceStaleAndExitsFour) {
+  ASSERT_NO_FATAL_FAILURE(apply("healthy"));
+  auto loaded = backend::config::load(dir_ / "mgate.yaml");
+  ASSERT_TRUE(std::holds_alternative<backend::config::Loaded>(loaded));
+  const auto& config = std::get<backend::config::Loaded>(loaded).config;
+  for (const auto& [k, v] : env()) ::setenv(k.c_str(), v.c_str(), 1);
+  ops::Refresher refresher(config, {config.find("stage")}, ops::RefreshOptions{dir_ / "refresher-state"});
+  const auto first = refresher.refresh();
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_FALSE(first[0]->partial()) << ops::to_json(*first[0])["sources"].dump(2);
+
+  // moto (ECR) goes away mid-run.
+  pid_t moto = 0;
+  for (const auto& p : sandbox_->processes())
+    if (p.name == "moto") moto = p.pid;
+  ASSERT_GT(moto, 0);
+  ASSERT_EQ(::kill(moto, SIGKILL), 0);
+  for (int i = 0; i < 100 && ::kill(moto, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+  const auto second = refresher.refresh();
+  const ops::EnvSnapshot& s = *second[0];
+  EXPECT_TRUE(s.partial());
+  EXPECT_TRUE(s.tags.stale()) << "the last good tags are kept";
+  ASSERT_TRUE(s.tags.error);
+  EXPECT_EQ(s.tags.fetched_at, first[0]->tags.fetched_at);
+  EXPECT_FALSE(s.jobs.error);
+  EXPECT_FALSE(s.database.error);
+  EXPECT_FALSE(s.deploy.error);
+  EXPECT_GT(*s.database.fetched_at, *first[0]->database.fetched_at);
+  const Json j = ops::to_json(s);
+  EXPECT_EQ(j["sources"]["tags"]["state"], "stale");
+  ASSERT_NE(s.current_gate(), nullptr) << "the gate still stands on the kept tags";
+
+  const auto [code, env] = status();
+  EXPECT_EQ(code, 4);
+  EXPECT_EQ(env["sources"]["tags"]["state"], "failed") << env["sources"]["tags"].dump();
+  EXPECT_NE(env["sources"]["tags"]["error"]["message"].get<std::string>().find("DescribeImages"), std::string::npos)
+      << env["sources"]["tags"]["error"].dump();
+  EXPECT_EQ(env["sources"]["database"]["state"], "ok");
+  EXPECT_EQ(env["sources"]["jobs"]["state"], "ok");
+  EXPECT_EQ(env["sources"]["deploy"]["state"], "ok");
+}
+
+}  // namespace
+}  // namespace mgate::sandbox::testing
