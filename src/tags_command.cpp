@@ -22,7 +22,7 @@ struct EnvTags {
   std::optional<backend::Error> error;
 };
 
-EnvTags read_env(const backend::config::Environment& env) {
+EnvTags read_env_tags(const backend::config::Environment& env) {
   EnvTags t{env.name, {}, {}};
   auto patterns = reg::TagPatterns::for_env(env);
   if (!patterns) {
@@ -102,7 +102,7 @@ ExitCode show_tags(const GlobalOptions& global, bool as_json, Io& io) {
   std::vector<EnvTags> all;
   std::size_t failed = 0;
   for (const auto* env : selected_environments(config, global)) {
-    all.push_back(read_env(*env));
+    all.push_back(read_env_tags(*env));
     failed += all.back().error ? 1 : 0;
   }
   if (as_json) {

@@ -20,7 +20,7 @@ extern char** environ;  // NOLINT: POSIX has the program declare it; posix_spawn
 namespace mgate::backend::aws {
 namespace {
 
-bool is_space(char c) {
+bool process_is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
@@ -135,7 +135,7 @@ Result<std::vector<std::string>> split_command(std::string_view command) {
   bool in_word = false;
   for (std::size_t i = 0; i < command.size(); ++i) {
     const char c = command[i];
-    if (is_space(c)) {
+    if (process_is_space(c)) {
       if (in_word) words.push_back(std::move(word));
       word.clear();
       in_word = false;

@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kTokenPath = "/latest/api/token";
 constexpr const char* kRolesPath = "/latest/meta-data/iam/security-credentials/";
 
-std::string lower(std::string s) {
+std::string imds_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -28,7 +28,7 @@ ImdsSettings imds_settings(const std::function<std::optional<std::string>(const 
   if (auto endpoint = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"); endpoint && !endpoint->empty()) {
     settings.endpoint = *endpoint;
   }
-  if (auto disabled = getenv("AWS_EC2_METADATA_DISABLED")) settings.disabled = lower(*disabled) == "true";
+  if (auto disabled = getenv("AWS_EC2_METADATA_DISABLED")) settings.disabled = imds_lower(*disabled) == "true";
   return settings;
 }
 

@@ -20,7 +20,7 @@ bool is_indented(std::string_view line) {
   return !line.empty() && (line.front() == ' ' || line.front() == '\t');
 }
 
-std::string lower(std::string_view s) {
+std::string config_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -63,7 +63,7 @@ Result<IniFile> parse_ini(std::string_view text, const std::string& path) {
     if (delim == std::string_view::npos) {
       return line_error(path, number, "expected `[section]` or `key = value`");
     }
-    const std::string key = lower(trim(stripped.substr(0, delim)));
+    const std::string key = config_lower(trim(stripped.substr(0, delim)));
     if (key.empty()) return line_error(path, number, "a value without a key");
     if (section == nullptr) {
       return line_error(path, number, "a key before any [section]");

@@ -54,7 +54,7 @@ constexpr std::string_view kPasswordAdvice =
     "or keep dsn: without the password and put the password in ~/.pgpass (or the file PGPASSFILE "
     "names)";
 
-std::string env_or_empty(const char* name) {
+std::string schema_env_or_empty(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? std::string() : std::string(v);
 }
@@ -131,7 +131,7 @@ bool is_repository_name(std::string_view s) {
 
 fs::path default_audit_log(const MapReader& top) {
   // The XDG spec says to ignore a relative XDG_STATE_HOME.
-  const std::string state = env_or_empty("XDG_STATE_HOME");
+  const std::string state = schema_env_or_empty("XDG_STATE_HOME");
   if (!state.empty() && fs::path(state).is_absolute()) {
     return (fs::path(state) / "mgate" / "audit.jsonl").lexically_normal();
   }
@@ -441,7 +441,7 @@ std::variant<Loaded, LoadFailure> parse(const std::string& text, const fs::path&
   std::error_code ec;
   fs::path absolute = fs::absolute(file, ec).lexically_normal();
   if (ec) absolute = file;
-  detail::Sink sink(file.string(), absolute.parent_path(), env_or_empty("HOME"));
+  detail::Sink sink(file.string(), absolute.parent_path(), schema_env_or_empty("HOME"));
   Config config;
   config.source = absolute;
   try {

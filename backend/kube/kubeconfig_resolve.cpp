@@ -32,7 +32,7 @@ Error config_error(const KubeconfigMark& mark, const std::string& what) {
 }
 
 // Reads a whole small file; nothing when it cannot be read.
-std::optional<std::string> read_file(const fs::path& path) {
+std::optional<std::string> read_file_if_present(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream text;
@@ -147,7 +147,7 @@ Result<Secret> TokenFile::current() {
   const auto size = ec ? 0 : fs::file_size(path_, ec);
   if (ec) return make_error(ErrorCode::kIo, "token file " + path_.string() + " cannot be read", ec.message());
   if (mtime_ && *mtime_ == mtime && size_ == size && !token_.empty()) return token_;
-  auto text = read_file(path_);
+  auto text = read_file_if_present(path_);
   if (!text) return make_error(ErrorCode::kIo, "token file " + path_.string() + " cannot be read");
   const std::string token(trim(*text));
   if (token.empty()) return make_error(ErrorCode::kUnauthenticated, "token file " + path_.string() + " is empty");
@@ -207,7 +207,7 @@ Result<RestConfig> in_cluster_config(const InClusterSources& sources, std::optio
     out.namespace_ = *ns_override;
   } else if (auto env_ns = lookup(sources.getenv, "POD_NAMESPACE")) {
     out.namespace_ = *env_ns;
-  } else if (auto file_ns = read_file(dir / "namespace"); file_ns && !trim(*file_ns).empty()) {
+  } else if (auto file_ns = read_file_if_present(dir / "namespace"); file_ns && !trim(*file_ns).empty()) {
     out.namespace_ = std::string(trim(*file_ns));
   } else {
     out.namespace_ = "default";

@@ -22,7 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr auto kJobTimeout = std::chrono::seconds(60);
+constexpr auto kRestartJobTimeout = std::chrono::seconds(60);
 
 class KubeRestart : public ::testing::Test {
  protected:
@@ -83,7 +83,7 @@ TEST_F(KubeRestart, NeverMakesANewPodPerFailureEachWithItsOwnLog) {
                           {"image", std::string(kKubeEcrRegistry) + "/udab-server:stage-restart"},
                           {"command", {"/bin/sh", "-c", "echo pod $HOSTNAME; exit 3"}}};
   ASSERT_NO_FATAL_FAILURE(create(job_of(name, "Never", 2, container)));
-  const JobHistory h = watch_job(*api_, name, kJobTimeout);
+  const JobHistory h = watch_job(*api_, name, kRestartJobTimeout);
   ASSERT_NO_FATAL_FAILURE(expect_backoff_failure(h, 3));
 
   // backoffLimit + 1 pods, all kept (a failed pod of a Never Job is not deleted), each failed
@@ -146,7 +146,7 @@ TEST_F(KubeRestart, OnFailureRestartsInThePodUntilTheLimitThenFailsTheJob) {
   std::string seen_pod;
   KubeRun previous;
   KubeRun current;
-  const JobHistory h = watch_job(*api_, name, kJobTimeout, [&](const json& pod) {
+  const JobHistory h = watch_job(*api_, name, kRestartJobTimeout, [&](const json& pod) {
     const json cs = pod["status"].value("containerStatuses", json::array());
     if (!seen_pod.empty() || cs.empty() || cs[0].value("restartCount", 0) != 1 ||
         !cs[0]["state"].contains("running")) {

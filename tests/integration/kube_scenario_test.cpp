@@ -23,8 +23,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr const char* kImage = "123456789012.dkr.ecr.us-east-1.amazonaws.com/udab-server";
-constexpr const char* kHead = "e4b1f9a7c3d2";
+constexpr const char* kScenarioTestImage = "123456789012.dkr.ecr.us-east-1.amazonaws.com/udab-server";
+constexpr const char* kScenarioTestHead = "e4b1f9a7c3d2";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -205,7 +205,7 @@ void KubeScenario::expect_deployment(const Json& want) const {
 void KubeScenario::expect_application(const Json& want) const {
   const Json a = kube_json({"get", "applications.argoproj.io", "udab-server-stage", "-o", "json"});
   const Json& annotations = a["metadata"]["annotations"];
-  EXPECT_EQ(annotations.value("argocd-image-updater.argoproj.io/image-list", ""), fmt::format("app={}", kImage));
+  EXPECT_EQ(annotations.value("argocd-image-updater.argoproj.io/image-list", ""), fmt::format("app={}", kScenarioTestImage));
   EXPECT_EQ(annotations.value("argocd-image-updater.argoproj.io/app.allow-tags", ""), "regexp:^stage-migrated-");
   EXPECT_EQ(annotations.value("argocd-image-updater.argoproj.io/app.update-strategy", ""), "newest-build");
   EXPECT_EQ(a["spec"]["project"], "default");
@@ -232,8 +232,8 @@ TEST_F(KubeScenario, NamesAreTheSeededFiveAndAnUnknownOneListsThem) {
 TEST_F(KubeScenario, HealthyIsMigratedAtHeadDeployedAndSynced) {
   ASSERT_NO_FATAL_FAILURE(apply("healthy"));
   expect_state();
-  EXPECT_EQ(psql("SELECT version_num FROM alembic_version"), std::string(kHead) + "\n");
-  EXPECT_EQ(scenario_["expect"]["deployment"]["image"], fmt::format("{}:stage-migrated-{}", kImage, sha("A")));
+  EXPECT_EQ(psql("SELECT version_num FROM alembic_version"), std::string(kScenarioTestHead) + "\n");
+  EXPECT_EQ(scenario_["expect"]["deployment"]["image"], fmt::format("{}:stage-migrated-{}", kScenarioTestImage, sha("A")));
   const KubeRun logs = kubectl(*sandbox_, {"logs", "job/db-migration-" + sha("A").substr(0, 7)});
   EXPECT_NE(logs.out.find("migrate: udab-server:stage-migrated-" + sha("A") + " pushed"), std::string::npos) << logs.out;
 }
@@ -276,7 +276,7 @@ TEST_F(KubeScenario, MigratedNotDeployedHasDMigratedAndAStillDeployed) {
   EXPECT_NE(d["imageDetails"][0]["imageDigest"],
             ecr({"describe-images", "--repository-name", "udab-server", "--image-ids", "imageTag=stage-" + sha("A")})
                 .second["imageDetails"][0]["imageDigest"]);
-  EXPECT_EQ(scenario_["expect"]["deployment"]["image"], fmt::format("{}:stage-migrated-{}", kImage, sha("A")));
+  EXPECT_EQ(scenario_["expect"]["deployment"]["image"], fmt::format("{}:stage-migrated-{}", kScenarioTestImage, sha("A")));
 }
 
 }  // namespace

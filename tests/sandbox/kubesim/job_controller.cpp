@@ -120,7 +120,7 @@ std::optional<std::chrono::system_clock::time_point> parse_time(const std::strin
 
 // Pod QoS as the API server computes it on create (pkg/apis/core/helper/qos, simplified to
 // cpu and memory compared as written).
-std::string qos_class(const Json& spec) {
+std::string qos_class_of_spec(const Json& spec) {
   bool any = false;
   bool guaranteed = true;
   for (const char* list : {"initContainers", "containers"}) {
@@ -464,7 +464,7 @@ void JobController::create_pod(SyncCtx& ctx) {
   Json spec = field(tmpl, "spec");
   apply_pod_create_defaults(spec);
   Json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", meta}, {"spec", spec}};
-  pod["status"] = {{"phase", "Pending"}, {"qosClass", qos_class(spec)}};
+  pod["status"] = {{"phase", "Pending"}, {"qosClass", qos_class_of_spec(spec)}};
   const Json created = store_.create(kPods, std::move(pod));
   const std::string name = created["metadata"].value("name", "");
   ctx.mem->uncounted[created["metadata"].value("uid", "")] = "Pending";

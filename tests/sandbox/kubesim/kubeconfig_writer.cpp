@@ -18,7 +18,7 @@ namespace {
 
 // A YAML double-quoted scalar. JSON string syntax is a subset of YAML's double-quoted style, so
 // any value (colons, '#', leading '-', "yes", newlines) round-trips exactly.
-std::string q(const std::string& value) {
+std::string kubeconfig_quote(const std::string& value) {
   return nlohmann::json(value).dump();
 }
 
@@ -64,28 +64,28 @@ std::string user_of(const KubeconfigParams& p) {
 // header. user_body follows, indented four spaces.
 std::string document(const KubeconfigParams& p, const std::string& user_body) {
   std::string out = "apiVersion: v1\nkind: Config\nclusters:\n";
-  out += fmt::format("- name: {}\n  cluster:\n    server: {}\n", q(p.cluster_name), q(p.server));
-  out += fmt::format("    certificate-authority-data: {}\n", q(base64(read_all(p.ca_cert))));
-  out += fmt::format("contexts:\n- name: {}\n  context:\n    cluster: {}\n    user: {}\n", q(context_of(p)),
-                     q(p.cluster_name), q(user_of(p)));
-  if (!p.ns.empty()) out += fmt::format("    namespace: {}\n", q(p.ns));
-  out += fmt::format("current-context: {}\npreferences: {{}}\n", q(context_of(p)));
-  out += fmt::format("users:\n- name: {}\n  user:\n", q(user_of(p)));
+  out += fmt::format("- name: {}\n  cluster:\n    server: {}\n", kubeconfig_quote(p.cluster_name), kubeconfig_quote(p.server));
+  out += fmt::format("    certificate-authority-data: {}\n", kubeconfig_quote(base64(read_all(p.ca_cert))));
+  out += fmt::format("contexts:\n- name: {}\n  context:\n    cluster: {}\n    user: {}\n", kubeconfig_quote(context_of(p)),
+                     kubeconfig_quote(p.cluster_name), kubeconfig_quote(user_of(p)));
+  if (!p.ns.empty()) out += fmt::format("    namespace: {}\n", kubeconfig_quote(p.ns));
+  out += fmt::format("current-context: {}\npreferences: {{}}\n", kubeconfig_quote(context_of(p)));
+  out += fmt::format("users:\n- name: {}\n  user:\n", kubeconfig_quote(user_of(p)));
   return out + user_body;
 }
 
 std::string exec_body(const std::string& command, const std::vector<std::string>& args,
                       const std::string& api_version, const ExecEnv& env, bool interactive_never) {
-  std::string out = fmt::format("    exec:\n      apiVersion: {}\n", q(api_version));
+  std::string out = fmt::format("    exec:\n      apiVersion: {}\n", kubeconfig_quote(api_version));
   if (!args.empty()) {
     out += "      args:\n";
-    for (const auto& a : args) out += fmt::format("      - {}\n", q(a));
+    for (const auto& a : args) out += fmt::format("      - {}\n", kubeconfig_quote(a));
   }
-  out += fmt::format("      command: {}\n", q(command));
+  out += fmt::format("      command: {}\n", kubeconfig_quote(command));
   if (!env.empty()) {
     out += "      env:\n";
     for (const auto& [name, value] : env) {
-      out += fmt::format("      - name: {}\n        value: {}\n", q(name), q(value));
+      out += fmt::format("      - name: {}\n        value: {}\n", kubeconfig_quote(name), kubeconfig_quote(value));
     }
   }
   if (interactive_never) {
@@ -98,13 +98,13 @@ std::string exec_body(const std::string& command, const std::vector<std::string>
 }  // namespace
 
 std::string token_kubeconfig(const KubeconfigParams& params, const std::string& token) {
-  return document(params, fmt::format("    token: {}\n", q(token)));
+  return document(params, fmt::format("    token: {}\n", kubeconfig_quote(token)));
 }
 
 std::string client_cert_kubeconfig(const KubeconfigParams& params, const std::filesystem::path& cert,
                                    const std::filesystem::path& key) {
-  return document(params, fmt::format("    client-certificate: {}\n    client-key: {}\n", q(cert.string()),
-                                      q(key.string())));
+  return document(params, fmt::format("    client-certificate: {}\n    client-key: {}\n", kubeconfig_quote(cert.string()),
+                                      kubeconfig_quote(key.string())));
 }
 
 std::string exec_kubeconfig(const KubeconfigParams& params, const std::filesystem::path& plugin,

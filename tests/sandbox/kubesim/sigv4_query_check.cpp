@@ -15,16 +15,16 @@ namespace mgate::kubesim {
 
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t n) {
+std::string query_hex(const unsigned char* data, std::size_t n) {
   std::string out;
   for (std::size_t i = 0; i < n; ++i) out += fmt::format("{:02x}", data[i]);
   return out;
 }
 
-std::string sha256_hex(const std::string& text) {
+std::string query_sha256_hex(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return hex(digest, sizeof digest);
+  return query_hex(digest, sizeof digest);
 }
 
 std::string hmac(const std::string& key, const std::string& text) {
@@ -116,10 +116,10 @@ std::string sigv4_query_refusal(const std::string& host, const std::string& path
   }
   // A GET has no body: the payload hash is that of "" (UNSIGNED-PAYLOAD is S3's alone).
   const std::string request = fmt::format("GET\n{}\n{}\n{}\n{}\n{}", path, query, headers,
-                                          signed_headers, sha256_hex(""));
+                                          signed_headers, query_sha256_hex(""));
   const std::string date = value_of(pairs, "X-Amz-Date");
   const std::string to_sign =
-      fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", date, scope, sha256_hex(request));
+      fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", date, scope, query_sha256_hex(request));
   // scope: date/region/service/aws4_request
   std::vector<std::string> parts;
   for (std::size_t s = 0; s <= scope.size();) {
@@ -134,7 +134,7 @@ std::string sigv4_query_refusal(const std::string& host, const std::string& path
   k = hmac(k, parts[3]);
   const std::string mac = hmac(k, to_sign);
   const std::string signature =
-      hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+      query_hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
   return signature == value_of(pairs, "X-Amz-Signature") ? "" : "SignatureDoesNotMatch";
 }
 

@@ -17,7 +17,7 @@ namespace {
 using http::testing::LoopbackServer;
 using http::testing::Recorder;
 
-constexpr const char* kSecret = "ContainerSecret/Ab3+DistinctiveValue5555";
+constexpr const char* kContainerSecret = "ContainerSecret/Ab3+DistinctiveValue5555";
 constexpr const char* kAnswer =
     R"({"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"ContainerSecret/Ab3+DistinctiveValue5555",)"
     R"("Token":"container-token","Expiration":"2026-11-21T10:00:00Z","RoleArn":"arn:aws:iam::1:role/task"})";
@@ -108,7 +108,7 @@ TEST_F(ContainerTest, FullUriWithTokenFromTheEnvironment) {
   auto creds = fetch_container_credentials(settings, fast());
   ASSERT_TRUE(creds.ok()) << creds.error().describe();
   EXPECT_EQ(creds->access_key_id, "ASIACONTAINER");
-  EXPECT_EQ(creds->secret_access_key.reveal(), kSecret);
+  EXPECT_EQ(creds->secret_access_key.reveal(), kContainerSecret);
   EXPECT_EQ(creds->session_token.reveal(), "container-token");
   ASSERT_TRUE(creds->expiration.has_value());
   EXPECT_EQ(format_rfc3339(*creds->expiration), "2026-11-21T10:00:00.000Z");
@@ -148,11 +148,11 @@ TEST_F(ContainerTest, RefusalIsAnErrorNamingTheStatus) {
 
 TEST(ContainerParse, IncompleteAnswerNeverQuotesIt) {
   auto creds =
-      parse_json_credentials(R"({"AccessKeyId":"A","SecretAccessKey":")" + std::string(kSecret) + R"("})",
+      parse_json_credentials(R"({"AccessKeyId":"A","SecretAccessKey":")" + std::string(kContainerSecret) + R"("})",
                              "container credentials from x");
   ASSERT_FALSE(creds.ok());
   EXPECT_EQ(creds.error().message, "container credentials from x: the answer has no string Token");
-  EXPECT_EQ(creds.error().describe().find(kSecret), std::string::npos);
+  EXPECT_EQ(creds.error().describe().find(kContainerSecret), std::string::npos);
 }
 
 }  // namespace

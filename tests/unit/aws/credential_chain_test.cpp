@@ -16,7 +16,7 @@
 namespace mgate::backend::aws {
 namespace {
 
-constexpr const char* kSecret = "ChainSecret/Xy7+DistinctiveValue9876";
+constexpr const char* kChainSecret = "ChainSecret/Xy7+DistinctiveValue9876";
 
 /// A temporary HOME with the two shared files, and the environment the chain sees.
 class ChainTest : public ::testing::Test {
@@ -54,31 +54,31 @@ class ChainTest : public ::testing::Test {
   std::map<std::string, std::string> env_;
 };
 
-void expect_clean(const Error& e) {
-  EXPECT_EQ(e.describe().find(kSecret), std::string::npos) << e.describe();
+void expect_clean_chain_error(const Error& e) {
+  EXPECT_EQ(e.describe().find(kChainSecret), std::string::npos) << e.describe();
 }
 
 TEST_F(ChainTest, EnvironmentWithSessionTokenOrLegacyName) {
   env_["AWS_ACCESS_KEY_ID"] = "AKIAENV";
-  env_["AWS_SECRET_ACCESS_KEY"] = kSecret;
+  env_["AWS_SECRET_ACCESS_KEY"] = kChainSecret;
   env_["AWS_SECURITY_TOKEN"] = "legacy";
   auto r = resolve_credentials(options());
   ASSERT_TRUE(r.ok()) << r.error().describe();
   EXPECT_EQ(r->source, "environment");
   EXPECT_EQ(r->credentials.access_key_id, "AKIAENV");
-  EXPECT_EQ(r->credentials.secret_access_key.reveal(), kSecret);
+  EXPECT_EQ(r->credentials.secret_access_key.reveal(), kChainSecret);
   EXPECT_EQ(r->credentials.session_token.reveal(), "legacy");
   env_["AWS_SESSION_TOKEN"] = "current";  // the current name wins over the legacy one
   EXPECT_EQ(resolve_credentials(options())->credentials.session_token.reveal(), "current");
 }
 
 TEST_F(ChainTest, PartialEnvironmentIsAnErrorWithoutTheSecret) {
-  env_["AWS_SECRET_ACCESS_KEY"] = kSecret;
+  env_["AWS_SECRET_ACCESS_KEY"] = kChainSecret;
   auto r = resolve_credentials(options());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(r.error().message.find("AWS_ACCESS_KEY_ID"), std::string::npos);
-  expect_clean(r.error());
+  expect_clean_chain_error(r.error());
 }
 
 TEST_F(ChainTest, EnvironmentBeatsFilesUnlessAProfileIsExplicit) {
@@ -137,7 +137,7 @@ TEST_F(ChainTest, CredentialProcessComesBetweenTheFiles) {
   write(".aws/config", std::string("[profile proc]\naws_access_key_id = AKIACONF\naws_secret_access_key = s\n"
                                    "credential_process = sh -c 'printf \"%s\" \"$0\"' '{\"Version\": 1, "
                                    "\"AccessKeyId\": \"ASIAPROC\", \"SecretAccessKey\": \"") +
-                           kSecret + "\", \"Expiration\": \"2030-01-01T00:00:00Z\"}'\n");
+                           kChainSecret + "\", \"Expiration\": \"2030-01-01T00:00:00Z\"}'\n");
   auto r = resolve_credentials(options("proc"));
   ASSERT_TRUE(r.ok()) << r.error().describe();
   EXPECT_EQ(r->source, "credential_process (profile proc)");
@@ -199,20 +199,20 @@ TEST_F(ChainTest, NothingAnywhereListsWhatWasTriedInOrder) {
 }
 
 TEST_F(ChainTest, MalformedFileErrorNamesFileAndLineWithoutTheSecret) {
-  write(".aws/credentials", std::string("[default]\naws_access_key_id = AKIA\n") + kSecret + "\n");
+  write(".aws/credentials", std::string("[default]\naws_access_key_id = AKIA\n") + kChainSecret + "\n");
   auto r = resolve_credentials(options());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message.rfind((home_ / ".aws/credentials").string() + ":3: ", 0), 0U)
       << r.error().message;
-  expect_clean(r.error());
+  expect_clean_chain_error(r.error());
 }
 
 TEST_F(ChainTest, PartialFileCredentialsNeverShowTheSecret) {
-  write(".aws/credentials", std::string("[default]\naws_secret_access_key = ") + kSecret + "\n");
+  write(".aws/credentials", std::string("[default]\naws_secret_access_key = ") + kChainSecret + "\n");
   auto r = resolve_credentials(options());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
-  expect_clean(r.error());
+  expect_clean_chain_error(r.error());
 }
 
 TEST_F(ChainTest, RegionPrecedence) {
@@ -413,12 +413,12 @@ TEST_F(NetworkChainTest, StsErrorsNameTheCallAndMfaIsRefused) {
         "[profile mfa]\nrole_arn = arn:aws:iam::1:role/mfa\nsource_profile = base\nmfa_serial = "
         "arn:aws:iam::1:mfa/me\n");
   write(".aws/credentials",
-        std::string("[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = ") + kSecret + "\n");
+        std::string("[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = ") + kChainSecret + "\n");
   auto denied = resolve_credentials(options("denied"));
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.error().code, ErrorCode::kPermissionDenied);
   EXPECT_EQ(denied.error().message, "STS AssumeRole arn:aws:iam::1:role/denied: AccessDenied: not allowed");
-  expect_clean(denied.error());
+  expect_clean_chain_error(denied.error());
   auto mfa = resolve_credentials(options("mfa"));
   ASSERT_FALSE(mfa.ok());
   EXPECT_EQ(mfa.error().code, ErrorCode::kUnavailable);

@@ -7,7 +7,7 @@
 namespace mgate::backend::aws {
 namespace {
 
-constexpr const char* kSecret = "ProcSecret/Zq8+DistinctiveValue0123";
+constexpr const char* kProcSecret = "ProcSecret/Zq8+DistinctiveValue0123";
 
 std::string printing(const std::string& json) {
   // sh -c is the configured command's own choice here, not a shell the runner adds.
@@ -24,11 +24,11 @@ TEST(SplitCommand, FollowsShlexQuoting) {
 
 TEST(CredentialProcess, SuccessWithExpiration) {
   const std::string json = std::string(R"({"Version": 1, "AccessKeyId": "ASIAPROC", "SecretAccessKey": ")") +
-                           kSecret + R"(", "SessionToken": "tok", "Expiration": "2026-11-21T08:00:00Z"})";
+                           kProcSecret + R"(", "SessionToken": "tok", "Expiration": "2026-11-21T08:00:00Z"})";
   auto creds = run_credential_process(printing(json), "credential_process of profile p");
   ASSERT_TRUE(creds.ok()) << creds.error().describe();
   EXPECT_EQ(creds->access_key_id, "ASIAPROC");
-  EXPECT_EQ(creds->secret_access_key.reveal(), kSecret);
+  EXPECT_EQ(creds->secret_access_key.reveal(), kProcSecret);
   EXPECT_EQ(creds->session_token.reveal(), "tok");
   ASSERT_TRUE(creds->expiration.has_value());
   EXPECT_EQ(format_rfc3339(*creds->expiration), "2026-11-21T08:00:00.000Z");
@@ -42,14 +42,14 @@ TEST(CredentialProcess, NoExpirationNoToken) {
   EXPECT_FALSE(creds->expiration.has_value());
 }
 
-void expect_clean(const Error& e) {
-  EXPECT_EQ(e.message.find(kSecret), std::string::npos) << e.message;
-  EXPECT_EQ(e.detail.find(kSecret), std::string::npos) << e.detail;
-  EXPECT_EQ(e.describe().find(kSecret), std::string::npos);
+void expect_clean_process_error(const Error& e) {
+  EXPECT_EQ(e.message.find(kProcSecret), std::string::npos) << e.message;
+  EXPECT_EQ(e.detail.find(kProcSecret), std::string::npos) << e.detail;
+  EXPECT_EQ(e.describe().find(kProcSecret), std::string::npos);
 }
 
 TEST(CredentialProcess, NonZeroExitQuotesFirstStderrLineNotStdout) {
-  auto creds = run_credential_process(std::string("sh -c 'echo ") + kSecret +
+  auto creds = run_credential_process(std::string("sh -c 'echo ") + kProcSecret +
                                           "; echo \"token expired, run login\" >&2; echo more >&2; exit 3'",
                                       "credential_process of profile p");
   ASSERT_FALSE(creds.ok());
@@ -58,11 +58,11 @@ TEST(CredentialProcess, NonZeroExitQuotesFirstStderrLineNotStdout) {
   EXPECT_NE(creds.error().message.find("exited with status 3: token expired, run login"), std::string::npos)
       << creds.error().message;
   EXPECT_EQ(creds.error().message.find("more"), std::string::npos);
-  expect_clean(creds.error());
+  expect_clean_process_error(creds.error());
 }
 
 TEST(CredentialProcess, BadJsonAndWrongVersionAndMissingKeys) {
-  const std::string secret(kSecret);
+  const std::string secret(kProcSecret);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"Version": 1, "AccessKeyId": "A", "SecretAccessKey": ")" + secret + "\"", "not a JSON"},
       {R"({"Version": 2, "AccessKeyId": "A", "SecretAccessKey": ")" + secret + "\"}", "Version must be 1"},
@@ -76,12 +76,12 @@ TEST(CredentialProcess, BadJsonAndWrongVersionAndMissingKeys) {
     ASSERT_FALSE(creds.ok()) << output;
     EXPECT_EQ(creds.error().code, ErrorCode::kProtocol);
     EXPECT_NE(creds.error().message.find(why), std::string::npos) << creds.error().message;
-    expect_clean(creds.error());
+    expect_clean_process_error(creds.error());
   }
   auto run = run_credential_process(printing(cases[0].first), "p");
   ASSERT_FALSE(run.ok());
   EXPECT_NE(run.error().message.find("not a JSON"), std::string::npos);
-  expect_clean(run.error());
+  expect_clean_process_error(run.error());
 }
 
 TEST(CredentialProcess, MissingProgramAndTimeout) {

@@ -10,8 +10,8 @@
 namespace mgate::backend::aws {
 namespace {
 
-constexpr const char* kSecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-constexpr const char* kToken = "token/with+chars=";
+constexpr const char* kSigV4SecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr const char* kSigV4Token = "token/with+chars=";
 
 Clock::time_point suite_time() {
   return Clock::from_time_t(1440938160);
@@ -26,7 +26,7 @@ SigningParams params() {
 }
 
 Credentials credentials(const char* token = "") {
-  return Credentials{"AKIDEXAMPLE", Secret(kSecretKey), Secret(token), std::nullopt};
+  return Credentials{"AKIDEXAMPLE", Secret(kSigV4SecretKey), Secret(token), std::nullopt};
 }
 
 SigningRequest get_root() {
@@ -37,8 +37,8 @@ SigningRequest get_root() {
 
 void expect_no_secret(const Error& e) {
   const std::string text = e.describe() + e.message + e.detail;
-  EXPECT_EQ(text.find(kSecretKey), std::string::npos) << text;
-  EXPECT_EQ(text.find(kToken), std::string::npos) << text;
+  EXPECT_EQ(text.find(kSigV4SecretKey), std::string::npos) << text;
+  EXPECT_EQ(text.find(kSigV4Token), std::string::npos) << text;
 }
 
 TEST(Crypto, Sha256AndHmacMatchPublishedVectors) {
@@ -53,7 +53,7 @@ TEST(Sigv4, DerivesTheSigningKeyOfTheAwsDocumentationExample) {
   SigningParams p = params();
   p.when = Clock::from_time_t(1329264000);  // 2012-02-15
   p.service = "iam";
-  EXPECT_EQ(hex_encode(signing_key(Secret(kSecretKey), p).reveal()),
+  EXPECT_EQ(hex_encode(signing_key(Secret(kSigV4SecretKey), p).reveal()),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
   EXPECT_EQ(amz_date(suite_time()), "20150830T123600Z");
   EXPECT_EQ(credential_scope(params()), "20150830/us-east-1/service/aws4_request");
@@ -109,18 +109,18 @@ TEST(Sigv4, ReplacesAStaleDateAndAuthorizationInsteadOfSigningThemTwice) {
 }
 
 TEST(Sigv4, SignsTheSessionTokenOrAddsItAfterwards) {
-  const auto signed_token = sign(get_root(), credentials(kToken), params());
+  const auto signed_token = sign(get_root(), credentials(kSigV4Token), params());
   ASSERT_TRUE(signed_token.ok());
   EXPECT_NE(signed_token->canonical_request.find("x-amz-security-token:token/with+chars="),
             std::string::npos);
-  EXPECT_EQ(signed_token->headers.front(), (Header{"X-Amz-Security-Token", kToken}));
+  EXPECT_EQ(signed_token->headers.front(), (Header{"X-Amz-Security-Token", kSigV4Token}));
 
   SigningParams p = params();
   p.sign_session_token = false;
-  const auto unsigned_token = sign(get_root(), credentials(kToken), p);
+  const auto unsigned_token = sign(get_root(), credentials(kSigV4Token), p);
   ASSERT_TRUE(unsigned_token.ok());
   EXPECT_EQ(unsigned_token->canonical_request.find("x-amz-security-token"), std::string::npos);
-  EXPECT_EQ(unsigned_token->headers.front(), (Header{"X-Amz-Security-Token", kToken}));
+  EXPECT_EQ(unsigned_token->headers.front(), (Header{"X-Amz-Security-Token", kSigV4Token}));
   EXPECT_NE(unsigned_token->signature, signed_token->signature);
 }
 
@@ -140,7 +140,7 @@ TEST(Sigv4, UsesThePayloadHashOverrideEverywhere) {
 TEST(Sigv4, PresignsAUrlCarryingTheEncodedToken) {
   SigningRequest r = get_root();
   r.query = "Action=GetCallerIdentity&Version=2011-06-15";
-  const auto u = presign(r, credentials(kToken), params(), std::chrono::seconds{60});
+  const auto u = presign(r, credentials(kSigV4Token), params(), std::chrono::seconds{60});
   ASSERT_TRUE(u.ok()) << u.error().describe();
   EXPECT_TRUE(
       u->url.starts_with("https://example.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15"
@@ -154,7 +154,7 @@ TEST(Sigv4, PresignsAUrlCarryingTheEncodedToken) {
 }
 
 TEST(Sigv4, RefusesBadInputWithoutPrintingSecrets) {
-  Credentials no_key = credentials(kToken);
+  Credentials no_key = credentials(kSigV4Token);
   no_key.access_key_id.clear();
   const auto a = sign(get_root(), no_key, params());
   ASSERT_FALSE(a.ok());
@@ -163,12 +163,12 @@ TEST(Sigv4, RefusesBadInputWithoutPrintingSecrets) {
 
   SigningParams no_region = params();
   no_region.region.clear();
-  const auto b = sign(get_root(), credentials(kToken), no_region);
+  const auto b = sign(get_root(), credentials(kSigV4Token), no_region);
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.error().code, ErrorCode::kInvalidArgument);
   expect_no_secret(b.error());
 
-  Credentials expired = credentials(kToken);
+  Credentials expired = credentials(kSigV4Token);
   expired.expiration = suite_time();
   const auto c = presign(get_root(), expired, params(), std::chrono::seconds{60});
   ASSERT_FALSE(c.ok());

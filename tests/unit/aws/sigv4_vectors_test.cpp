@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 constexpr std::size_t kPrimaryCases = 33;
 constexpr std::size_t kNewerCases = 38;
 constexpr const char* kNewerSetDir = "aws-signing-test-suite-v4";
-constexpr const char* kSecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr const char* kVectorsSecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr const char* kStsToken =
     "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmx"
     "fpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0"
@@ -125,7 +125,7 @@ TEST(Sigv4PrimarySuite, EveryCaseMatchesCanonicalRequestStringToSignAndAuthoriza
     const std::string name = dir.filename().string();
     SCOPED_TRACE("primary case " + name);
     const auto file = [&](const char* ext) { return read_text(dir / (name + ext)); };
-    Credentials creds{"AKIDEXAMPLE", Secret(kSecretKey), Secret(), std::nullopt};
+    Credentials creds{"AKIDEXAMPLE", Secret(kVectorsSecretKey), Secret(), std::nullopt};
     SigningParams params = suite_params(parse_utc("2015-08-30T12:36:00Z"));
     if (dir.parent_path().filename() == "post-sts-token") creds.session_token = Secret(kStsToken);
     if (name == "get-vanilla-with-session-token") creds.session_token = Secret(kCrtToken);

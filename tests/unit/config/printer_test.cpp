@@ -22,7 +22,7 @@ constexpr const char* kVariable = "MGATE_TEST_STAGE_DATABASE_URL";
 constexpr const char* kPassword = "pw-in-env-123";
 constexpr const char* kUrl = "postgresql://mgate:pw-in-env-123@127.0.0.1:5433/stage";
 
-Config load_full() {
+Config load_full_config() {
   auto result = load(data_dir() / "full.yaml");
   if (auto* failure = std::get_if<LoadFailure>(&result)) {
     ADD_FAILURE() << dump(failure->diagnostics);
@@ -34,7 +34,7 @@ Config load_full() {
 TEST(ConfigPrint, YamlRoundTripsToAnEqualConfig) {
   const ScopedEnv home("HOME", "/home/tester");
   const ScopedEnv url(kVariable, kUrl);
-  const Config original = load_full();
+  const Config original = load_full_config();
   const std::string yaml = to_yaml(original);
   // Parsed as the same file, so the source and any relative path would resolve the same way.
   auto again = parse(yaml, data_dir() / "full.yaml");
@@ -46,7 +46,7 @@ TEST(ConfigPrint, YamlRoundTripsToAnEqualConfig) {
 
 TEST(ConfigPrint, YamlShowsDefaultsAbsolutePathsAndCanonicalNames) {
   const ScopedEnv home("HOME", "/home/tester");
-  const std::string yaml = to_yaml(load_full());
+  const std::string yaml = to_yaml(load_full_config());
   const std::string dir = data_dir().lexically_normal().string();
   EXPECT_THAT(yaml, HasSubstr("scripts: " + dir + "/alembic.ini\n"));
   EXPECT_THAT(yaml, HasSubstr("docker_config: /home/tester/.docker/config.json\n"));
@@ -59,7 +59,7 @@ TEST(ConfigPrint, YamlShowsDefaultsAbsolutePathsAndCanonicalNames) {
 }
 
 TEST(ConfigPrint, YamlSaysWhetherDsnEnvIsSetAndMasksItsPassword) {
-  const Config config = load_full();
+  const Config config = load_full_config();
   {
     const ScopedEnv url(kVariable, kUrl);
     const std::string yaml = to_yaml(config);
@@ -74,7 +74,7 @@ TEST(ConfigPrint, YamlSaysWhetherDsnEnvIsSetAndMasksItsPassword) {
 }
 
 TEST(ConfigPrint, KeyValueAndBarePasswordValuesNeverPrint) {
-  const Config config = load_full();
+  const Config config = load_full_config();
   for (const std::string value : {"host=db user=app password=pw-in-env-123 dbname=x", "pw-in-env-123",
                                   "host=db sslpassword=pw-in-env-123"}) {
     const ScopedEnv url(kVariable, value);
@@ -98,7 +98,7 @@ TEST(ConfigPrint, HandBuiltDsnWithPasswordIsMasked) {
 TEST(ConfigPrint, JsonCarriesTheSameContent) {
   const ScopedEnv home("HOME", "/home/tester");
   const ScopedEnv url(kVariable, kUrl);
-  const Config config = load_full();
+  const Config config = load_full_config();
   const auto j = nlohmann::ordered_json::parse(to_json(config));
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["project"], "udab-server");
@@ -125,7 +125,7 @@ TEST(ConfigPrint, JsonCarriesTheSameContent) {
 
 TEST(ConfigPrint, JsonSaysNullWhenDsnEnvIsUnset) {
   const ScopedEnv unset(kVariable, std::nullopt);
-  const auto j = nlohmann::json::parse(to_json(load_full()));
+  const auto j = nlohmann::json::parse(to_json(load_full_config()));
   EXPECT_EQ(j["environments"]["stage"]["database"]["dsn_env_set"], false);
   EXPECT_TRUE(j["environments"]["stage"]["database"]["dsn_env_value"].is_null());
 }

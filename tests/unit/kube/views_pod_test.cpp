@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 using TimePoint = Clock::time_point;
 using Kind = ContainerStateView::Kind;
 
-Json fixture(const std::string& name) {
+Json pod_fixture(const std::string& name) {
   const char* shared = std::getenv("MGATE_SHARED_DIR");
   const fs::path path = fs::path(shared != nullptr ? shared : "../shared") / "testdata" / "kube" / name;
   std::ifstream in(path);
@@ -27,7 +27,7 @@ Json fixture(const std::string& name) {
   return Json::parse(in);
 }
 
-TimePoint at(const std::string& rfc3339) {
+TimePoint pod_at(const std::string& rfc3339) {
   auto t = parse_rfc3339(rfc3339);
   EXPECT_TRUE(t.ok()) << rfc3339;
   return *t;
@@ -41,14 +41,14 @@ PodView pod_ok(const Json& json) {
 
 TEST(PodView, ErrorRestartingMinikube2018) {
   // pod-error-restarting-minikube-2018.json: restartCount 2, the previous run in lastState.
-  const PodView pod = pod_ok(fixture("pod-error-restarting-minikube-2018.json"));
+  const PodView pod = pod_ok(pod_fixture("pod-error-restarting-minikube-2018.json"));
   EXPECT_EQ(pod.name, "my-pod");
   EXPECT_EQ(pod.namespace_, "argocd");
   EXPECT_EQ(pod.uid, "63674389-f613-11e8-a057-fe5f49266390");
-  EXPECT_EQ(pod.created, at("2018-12-02T09:19:36Z"));
+  EXPECT_EQ(pod.created, pod_at("2018-12-02T09:19:36Z"));
   EXPECT_EQ(pod.phase, "Running");
   EXPECT_EQ(pod.node, "minikube");
-  EXPECT_EQ(pod.start, at("2018-12-02T09:19:36Z"));
+  EXPECT_EQ(pod.start, pod_at("2018-12-02T09:19:36Z"));
   EXPECT_TRUE(pod.init_containers.empty());
   ASSERT_EQ(pod.containers.size(), 1u);
   const ContainerView& c = pod.containers[0];
@@ -60,25 +60,25 @@ TEST(PodView, ErrorRestartingMinikube2018) {
   EXPECT_EQ(c.state.kind, Kind::kTerminated);
   EXPECT_EQ(c.state.exit_code, 1);
   EXPECT_EQ(c.state.reason, "Error");
-  EXPECT_EQ(c.state.started_at, at("2018-12-02T09:19:56Z"));
-  EXPECT_EQ(c.state.finished_at, at("2018-12-02T09:19:56Z"));
+  EXPECT_EQ(c.state.started_at, pod_at("2018-12-02T09:19:56Z"));
+  EXPECT_EQ(c.state.finished_at, pod_at("2018-12-02T09:19:56Z"));
   EXPECT_EQ(c.last_state.kind, Kind::kTerminated);
   EXPECT_EQ(c.last_state.exit_code, 1);
   EXPECT_EQ(c.last_state.reason, "Error");
-  EXPECT_EQ(c.last_state.finished_at, at("2018-12-02T09:19:41Z"));
+  EXPECT_EQ(c.last_state.finished_at, pod_at("2018-12-02T09:19:41Z"));
   EXPECT_EQ(pod.restarts(), 2);
   EXPECT_EQ(pod.exit_code(), 1);
 }
 
 TEST(PodView, FailedExit1Minikube2018) {
   // pod-failed-exit1-minikube-2018.json: restartPolicy Never, lastState {}.
-  const PodView pod = pod_ok(fixture("pod-failed-exit1-minikube-2018.json"));
+  const PodView pod = pod_ok(pod_fixture("pod-failed-exit1-minikube-2018.json"));
   EXPECT_EQ(pod.phase, "Failed");
   ASSERT_EQ(pod.containers.size(), 1u);
   EXPECT_EQ(pod.containers[0].restart_count, 0);
   EXPECT_EQ(pod.containers[0].state.kind, Kind::kTerminated);
   EXPECT_EQ(pod.containers[0].state.exit_code, 1);
-  EXPECT_EQ(pod.containers[0].state.finished_at, at("2018-12-02T09:17:59Z"));
+  EXPECT_EQ(pod.containers[0].state.finished_at, pod_at("2018-12-02T09:17:59Z"));
   EXPECT_EQ(pod.containers[0].last_state.kind, Kind::kUnknown);
   EXPECT_EQ(pod.containers[0].last_state.exit_code, std::nullopt);
   EXPECT_EQ(pod.restarts(), 0);
@@ -87,7 +87,7 @@ TEST(PodView, FailedExit1Minikube2018) {
 
 TEST(PodView, OfJobCompletedOpenShift2023) {
   // pod-of-job-completed-openshift-2023.json: exit 0, reason Completed.
-  const PodView pod = pod_ok(fixture("pod-of-job-completed-openshift-2023.json"));
+  const PodView pod = pod_ok(pod_fixture("pod-of-job-completed-openshift-2023.json"));
   EXPECT_EQ(pod.name, "example-cj-28080681-clstf");
   EXPECT_EQ(pod.namespace_, "div");
   EXPECT_EQ(pod.phase, "Succeeded");
@@ -98,7 +98,7 @@ TEST(PodView, OfJobCompletedOpenShift2023) {
   EXPECT_EQ(pod.containers[0].image, "busybox");
   EXPECT_EQ(pod.containers[0].state.exit_code, 0);
   EXPECT_EQ(pod.containers[0].state.reason, "Completed");
-  EXPECT_EQ(pod.containers[0].state.finished_at, at("2023-05-23T11:21:05Z"));
+  EXPECT_EQ(pod.containers[0].state.finished_at, pod_at("2023-05-23T11:21:05Z"));
   EXPECT_EQ(pod.exit_code(), 0);
 }
 
@@ -139,7 +139,7 @@ TEST(PodView, WaitingRunningAndInitContainers) {
   EXPECT_EQ(pod.containers[0].state.kind, Kind::kWaiting);
   EXPECT_EQ(pod.containers[0].state.reason, "PodInitializing");
   EXPECT_EQ(pod.containers[1].state.kind, Kind::kRunning);
-  EXPECT_EQ(pod.containers[1].state.started_at, at("2026-11-20T10:00:05Z"));
+  EXPECT_EQ(pod.containers[1].state.started_at, pod_at("2026-11-20T10:00:05Z"));
   EXPECT_TRUE(pod.containers[1].ready);
   EXPECT_EQ(pod.containers[1].last_state.reason, "OOMKilled");
   EXPECT_EQ(pod.containers[1].last_state.exit_code, 137);
@@ -207,8 +207,8 @@ TEST(EventView, CoreEventWithCount) {
   EXPECT_EQ(event->reason, "BackoffLimitExceeded");
   EXPECT_EQ(event->message, "Job has reached the specified backoff limit");
   EXPECT_EQ(event->count, 3);
-  EXPECT_EQ(event->first, at("2026-11-20T10:00:00Z"));
-  EXPECT_EQ(event->last, at("2026-11-20T10:05:00Z"));
+  EXPECT_EQ(event->first, pod_at("2026-11-20T10:00:00Z"));
+  EXPECT_EQ(event->last, pod_at("2026-11-20T10:05:00Z"));
   EXPECT_EQ(event->source, "job-controller");
   EXPECT_EQ(event->involved_kind, "Job");
   EXPECT_EQ(event->involved_name, "db-migration");
@@ -231,8 +231,8 @@ TEST(EventView, EventTimeAndSeries) {
   auto event = parse_event(json);
   ASSERT_TRUE(event.ok()) << event.error().message;
   EXPECT_EQ(event->count, 7);
-  EXPECT_EQ(event->first, at("2026-11-20T10:00:00.123456Z"));
-  EXPECT_EQ(event->last, at("2026-11-20T10:04:00.000001Z"));
+  EXPECT_EQ(event->first, pod_at("2026-11-20T10:00:00.123456Z"));
+  EXPECT_EQ(event->last, pod_at("2026-11-20T10:04:00.000001Z"));
   EXPECT_EQ(event->source, "kubelet");
   EXPECT_EQ(event->involved_kind, "Pod");
 

@@ -17,19 +17,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kUid = "0d6f1c5e-3a57-4a0b-9e8e-3b1f6f4c2a11";
+constexpr const char* kControllerUid = "0d6f1c5e-3a57-4a0b-9e8e-3b1f6f4c2a11";
 
 // A Job as admission leaves it: defaulted, with the selector and the four job labels.
 Json make_job(const std::string& name, const std::string& restart_policy, int backoff_limit) {
-  const Json labels = {{"batch.kubernetes.io/controller-uid", kUid},
+  const Json labels = {{"batch.kubernetes.io/controller-uid", kControllerUid},
                        {"batch.kubernetes.io/job-name", name},
-                       {"controller-uid", kUid},
+                       {"controller-uid", kControllerUid},
                        {"job-name", name},
                        {"app", "migrate"}};
   return {
       {"apiVersion", "batch/v1"},
       {"kind", "Job"},
-      {"metadata", {{"name", name}, {"namespace", "default"}, {"uid", kUid}}},
+      {"metadata", {{"name", name}, {"namespace", "default"}, {"uid", kControllerUid}}},
       {"spec",
        {{"parallelism", 1},
         {"completions", 1},
@@ -38,7 +38,7 @@ Json make_job(const std::string& name, const std::string& restart_policy, int ba
         {"suspend", false},
         {"podReplacementPolicy", "TerminatingOrFailed"},
         {"manualSelector", false},
-        {"selector", {{"matchLabels", {{"batch.kubernetes.io/controller-uid", kUid}}}}},
+        {"selector", {{"matchLabels", {{"batch.kubernetes.io/controller-uid", kControllerUid}}}}},
         {"template",
          {{"metadata", {{"labels", labels}, {"annotations", {{"note", "from-template"}}}}},
           {"spec",
@@ -175,11 +175,11 @@ TEST_F(JobControllerTest, NeverWithBackoffLimitThreeCreatesFourPodsThenFails) {
   std::vector<std::chrono::steady_clock::time_point> created;
   for (const Json& p : all) {
     const Json& labels = p["metadata"]["labels"];
-    EXPECT_EQ(labels["batch.kubernetes.io/controller-uid"], kUid);
+    EXPECT_EQ(labels["batch.kubernetes.io/controller-uid"], kControllerUid);
     EXPECT_EQ(labels["batch.kubernetes.io/job-name"], "migrate");
-    EXPECT_EQ(labels["controller-uid"], kUid);
+    EXPECT_EQ(labels["controller-uid"], kControllerUid);
     EXPECT_EQ(labels["job-name"], "migrate");
-    EXPECT_EQ(p["metadata"]["ownerReferences"][0]["uid"], kUid);
+    EXPECT_EQ(p["metadata"]["ownerReferences"][0]["uid"], kControllerUid);
     EXPECT_EQ(p["metadata"]["ownerReferences"][0]["controller"], true);
     // Counted, so the tracking finalizer is gone.
     EXPECT_FALSE(p["metadata"].contains("finalizers"));
