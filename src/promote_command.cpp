@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "backend/db/postgres_version_store.hpp"
+#include "backend/ops/database_gate.hpp"
 #include "backend/ops/promote_action.hpp"
 #include "backend/registry/open_registry.hpp"
 #include "src/cli.hpp"
@@ -17,6 +19,41 @@ struct PromoteOptions {
   bool dry_run = false;
   bool yes = false;
   std::string confirm_env;
+  bool force_ungated = false;
+  std::string reason;
+};
+
+/// The gate as this process can evaluate it: the database and the scripts, or why they cannot be
+/// read (which closes the gate, so only --force-ungated passes it).
+class PromoteGateOrError : public ops::PromoteGate {
+ public:
+  PromoteGateOrError(const backend::config::Config& config, const backend::config::Environment& env) {
+    auto store = backend::db::open_postgres(env.database, env.name);
+    if (!store) {
+      error_ = store.error();
+      return;
+    }
+    store_ = std::move(*store);
+    auto scripts = backend::alembic::load_script_directory(config.alembic.scripts);
+    if (!scripts || !scripts->ok()) {
+      error_ = scripts ? backend::make_error(backend::ErrorCode::kProtocol,
+                                             "the alembic scripts at " + config.alembic.scripts.string() + " have errors")
+                       : scripts.error();
+      return;
+    }
+    graph_.emplace(std::move(*scripts->graph));
+    gate_.emplace(*store_, *graph_);
+  }
+  backend::Result<std::optional<std::string>> blocked(const std::string& sha) override {
+    if (error_) return *error_;
+    return gate_->blocked(sha);
+  }
+
+ private:
+  std::optional<backend::Error> error_;
+  std::unique_ptr<backend::db::VersionStore> store_;
+  std::optional<backend::alembic::RevisionGraph> graph_;
+  std::optional<ops::DatabaseGate> gate_;
 };
 
 ExitCode promote(const GlobalOptions& global, const PromoteOptions& opts, Io& io) {
@@ -32,10 +69,12 @@ ExitCode promote(const GlobalOptions& global, const PromoteOptions& opts, Io& io
   if (!registry) return fail(io, registry.error());
   const ops::AuditLog audit(config.audit_log);
 
+  PromoteGateOrError gate(config, *env);
   ops::PromoteContext ctx;
   ctx.config = &config;
   ctx.env = env;
   ctx.registry = registry->get();
+  ctx.gate = &gate;
   ctx.audit = &audit;
   ctx.user = ops::current_user();
   ctx.read_only_flag = global.read_only;
@@ -48,7 +87,8 @@ ExitCode promote(const GlobalOptions& global, const PromoteOptions& opts, Io& io
   };
   hooks.confirm = [&io, &input](const ops::Confirmation& c) { return confirm(io, c, input); };
 
-  auto result = ops::run_promote(ctx, ops::PromoteRequest{env->name, opts.sha}, hooks, opts.dry_run);
+  auto result = ops::run_promote(ctx, ops::PromoteRequest{env->name, opts.sha, opts.force_ungated, opts.reason}, hooks,
+                                 opts.dry_run);
   if (!result) return fail(io, result.error());
   const auto& plan = result->plan;
   if (result->dry_run) {
@@ -73,6 +113,9 @@ void add_promote_command(CLI::App& app, const GlobalOptions& global, Io& io, Run
   cmd->add_flag("--dry-run", opts->dry_run, "print the plan and the equivalent registry commands; change nothing");
   cmd->add_flag("--yes,-y", opts->yes, "confirm without a prompt");
   cmd->add_option("--confirm-env", opts->confirm_env, "with --yes on a protected environment: its name");
+  cmd->add_flag("--force-ungated", opts->force_ungated,
+                "promote although the database is not at the image's heads (needs --reason; audited)");
+  cmd->add_option("--reason", opts->reason, "with --force-ungated: why, for the audit log");
   cmd->callback([&global, &io, run, opts] {
     *run = [&global, &io, opts] { return promote(global, *opts, io); };
   });

@@ -25,14 +25,21 @@ Status check_target(const PromotePlan& plan) {
   return refusal(message);
 }
 
-Status check_gate(PromoteGate* gate, const std::string& sha, std::vector<std::string>& notes) {
+Status check_gate(PromoteGate* gate, const PromoteRequest& request, const std::string& sha, PromotePlan& plan) {
   if (gate == nullptr) {
-    notes.emplace_back("gate not checked: whether the database is at this commit's heads is not known here");
+    plan.notes.emplace_back("gate not checked: whether the database is at this commit's heads is not known here");
     return ok_status();
   }
   auto blocked = gate->blocked(sha);
-  if (!blocked) return refusal("cannot tell whether the gate is open", blocked.error().describe());
-  if (blocked->has_value()) return refusal(**blocked);
+  std::optional<std::string> closed;
+  if (!blocked) closed = "cannot tell whether the gate is open: " + blocked.error().describe();
+  else if (blocked->has_value()) closed = **blocked;
+  if (!closed) return ok_status();
+  if (!request.force_ungated) {
+    return refusal(*closed + "; promote anyway only with --force-ungated --reason \"why\"");
+  }
+  plan.forced_past = *closed;
+  plan.notes.push_back("FORCED past the gate (" + *closed + "): " + request.reason);
   return ok_status();
 }
 
@@ -45,6 +52,7 @@ AuditFields target_fields(const std::optional<registry::Manifest>& target) {
 AuditRecord base_record(const PromoteContext& ctx, const PromoteRequest& request, bool dry_run) {
   AuditRecord r = AuditRecord::begin(ctx.user, request.env, "promote", dry_run);
   r.arguments.set("sha", request.sha);
+  if (request.force_ungated) r.arguments.set("reason", request.reason);
   if (ctx.registry != nullptr) r.arguments.set("registry", ctx.registry->describe());
   return r;
 }
@@ -112,6 +120,9 @@ std::vector<std::string> PromotePlan::describe() const {
 }
 
 Result<PromotePlan> plan_promote(const PromoteContext& ctx, const PromoteRequest& request) {
+  if (request.force_ungated && request.reason.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "--force-ungated needs --reason \"why\": the reason is audited");
+  }
   auto patterns = registry::TagPatterns::for_env(*ctx.env);
   if (!patterns) return patterns.error();
   registry::Registry& reg = *ctx.registry;
@@ -145,7 +156,7 @@ Result<PromotePlan> plan_promote(const PromoteContext& ctx, const PromoteRequest
         fmt::format("the repository's tags are immutable: once set, {} can never be moved", plan.target_tag));
   }
   if (!plan.no_op()) {
-    if (auto s = check_gate(ctx.gate, plan.sha, plan.notes); !s) return s.error();
+    if (auto s = check_gate(ctx.gate, request, plan.sha, plan); !s) return s.error();
   }
   plan.commands = reg.equivalent_put(plan.target_tag, plan.source);
   return plan;
@@ -159,6 +170,10 @@ Result<PromoteResult> run_promote(const PromoteContext& ctx, const PromoteReques
   auto plan = plan_promote(ctx, request);
   if (!plan) return audited<PromoteResult>(ctx.audit, std::move(record), plan.error());
   record.arguments.set("source_tag", plan->source_tag).set("target_tag", plan->target_tag);
+  if (plan->forced_past) {
+    record.arguments.set("force_ungated", true).set("gate", *plan->forced_past);
+    record.reason = request.reason;
+  }
   record.before.set("source_digest", plan->source.digest)
       .set("media_type", plan->source.media_type)
       .set("target", target_fields(plan->target));

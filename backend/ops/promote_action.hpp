@@ -33,6 +33,8 @@ class PromoteGate {
 struct PromoteRequest {
   std::string env;
   std::string sha;  ///< a commit as the tags write it, or a unique prefix (7+ digits) of one
+  bool force_ungated = false;  ///< --force-ungated: promote although the gate is closed
+  std::string reason{};        ///< --reason: why, required with force_ungated, audited
 };
 
 /// What the migrated tag holds when the plan is made.
@@ -58,6 +60,7 @@ struct PromotePlan {
   registry::TagMutability mutability = registry::TagMutability::kUnknown;
   std::vector<std::string> commands;  ///< the equivalent commands, e.g. `aws ecr put-image …`
   std::vector<std::string> notes;     ///< what a person should know (an unchecked gate, immutability)
+  std::optional<std::string> forced_past;  ///< the closed gate a --force-ungated promote goes past
 
   /// True when the migrated tag already names the built digest.
   bool no_op() const { return target_state == TargetState::kSameDigest; }
@@ -92,7 +95,8 @@ struct PromoteResult {
 
 /// Plans a promote from fresh state. kNotFound when the commit has no built tag; refusals
 /// (kRefused) name the guard: the migrated tag on another digest (with both digests, and the
-/// repository's immutability when that is why it cannot move), a closed gate.
+/// repository's immutability when that is why it cannot move), a closed gate (unless
+/// force_ungated, with a reason: kInvalidArgument without one).
 Result<PromotePlan> plan_promote(const PromoteContext& ctx, const PromoteRequest& request);
 
 /// The whole action: plan, show, (dry run stops here; a no-op stops here as a success)

@@ -107,6 +107,19 @@ class PromoteCli : public ::testing::Test {
         fmt::arg("alembic", sandbox_->alembic_ini().string()), fmt::arg("audit", (dir_ / "audit.jsonl").string()),
         fmt::arg("ecr", ecr_repo_), fmt::arg("imm", immutable_repo_), fmt::arg("moto", sandbox_->moto_url()),
         fmt::arg("registry", sandbox_->registry_url()), fmt::arg("oci", oci_repo_));
+    // The gate: a promote needs the environment's database at the heads (a closed gate is its
+    // own test below). Idempotent, so every test starts open.
+    for (const char* db : {"stage", "prod"}) alembic(db, {"upgrade", "heads"});
+  }
+
+  void alembic(const std::string& database, const std::vector<std::string>& args) const {
+    Command c;
+    c.argv = {"/usr/bin/python3", "-m", "alembic", "-c", sandbox_->alembic_ini().string()};
+    c.argv.insert(c.argv.end(), args.begin(), args.end());
+    c.env = sandbox_env(*sandbox_, {{"DATABASE_URL", sandbox_->database_url(database)}});
+    auto r = run_command(c);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    ASSERT_EQ(r->exit_code, 0) << r->describe();
   }
 
   CommandResult run(std::vector<std::string> argv) const {
@@ -379,6 +392,45 @@ TEST_F(PromoteCli, TagsReportsEachEnvironmentAndExitsFourWhenOneFails) {
   EXPECT_EQ(j["environments"][0]["error"], nullptr);
   EXPECT_EQ(j["environments"][1]["error"]["code"], "not_found");  // locked's repository was never created
   EXPECT_EQ(j["environments"][2]["error"]["code"], "not_found");
+}
+
+TEST_F(PromoteCli, AClosedGateRefusesUnlessForcedWithAReasonWhichIsAudited) {
+  create_ecr_repo(ecr_repo_);
+  const Image image = image_manifest(reg::kDockerManifestV2, config_blob("2026-11-21T08:00:00Z", "amd64", "gate"));
+  ecr_put(ecr_repo_, "stage-5e9b2c8a4f17", image);
+  alembic("stage", {"downgrade", "b7d3f5a19c20"});  // a restore: four revisions behind the heads
+
+  const auto refused = mgate({"--env", "stage", "promote", "5e9b2c8a4f17", "--yes"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.describe();
+  EXPECT_NE(refused.err.find("refused: gate closed: the database is 4 behind: 0a7f4d3e6c58, 5e9b2c8a4f17, "
+                             "d2c6a8e1f3b9, e4b1f9a7c3d2, not at the head e4b1f9a7c3d2 the image of 5e9b2c8 carries; "
+                             "promote anyway only with --force-ungated --reason"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(ecr_tags_of(ecr_repo_, image.digest), (std::vector<std::string>{"stage-5e9b2c8a4f17"}));
+
+  const auto no_reason = mgate({"--env", "stage", "promote", "5e9b2c8a4f17", "--yes", "--force-ungated"});
+  EXPECT_EQ(no_reason.exit_code, 2) << no_reason.describe();
+  EXPECT_NE(no_reason.err.find("--force-ungated needs --reason"), std::string::npos) << no_reason.err;
+
+  const auto forced = mgate({"--env", "stage", "promote", "5e9b2c8a4f17", "--yes", "--force-ungated", "--reason",
+                             "INC-4711: hotfix image, schema checked by hand"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.describe() << forced.out;
+  EXPECT_NE(forced.out.find("note: FORCED past the gate (gate closed: the database is 4 behind"), std::string::npos)
+      << forced.out;
+  EXPECT_EQ(ecr_tags_of(ecr_repo_, image.digest),
+            (std::vector<std::string>{"stage-5e9b2c8a4f17", "stage-migrated-5e9b2c8a4f17"}));
+  std::vector<json> records;
+  std::ifstream in(dir_ / "audit.jsonl");
+  for (std::string line; std::getline(in, line);) records.push_back(json::parse(line));
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0]["outcome"], "refused");
+  EXPECT_EQ(records[1]["outcome"], "failed");
+  EXPECT_EQ(records[2]["outcome"], "succeeded");
+  EXPECT_EQ(records[2]["reason"], "INC-4711: hotfix image, schema checked by hand");
+  EXPECT_EQ(records[2]["arguments"]["force_ungated"], true);
+  EXPECT_NE(records[2]["arguments"]["gate"].get<std::string>().find("4 behind"), std::string::npos);
+  alembic("stage", {"upgrade", "heads"});
 }
 
 }  // namespace
