@@ -107,8 +107,14 @@ std::optional<std::string> deploy_blocker(const EnvSnapshot& s, const registry::
   const std::string tag(kube::image_tag(s.deployed_image.value_or("")));
   gate.deployed = row.migrated && tag == row.migrated->tag;
   if (gate.deployed) return std::nullopt;
-  return fmt::format("{} is not deployed: the Deployment {} runs {}", row.migrated->tag,
-                     s.deploy.value->deployment->name, tag.empty() ? s.deployed_image.value_or("?") : tag);
+  std::string why = fmt::format("{} is not deployed: the Deployment {} runs {}", row.migrated->tag,
+                                s.deploy.value->deployment->name, tag.empty() ? s.deployed_image.value_or("?") : tag);
+  if (s.prediction) {
+    for (const auto& v : s.prediction->verdicts) {
+      if (v.tag == row.migrated->tag) why += "; Image Updater: " + v.reason;
+    }
+  }
+  return why;
 }
 
 ShaGate gate_of(const EnvSnapshot& s, const registry::ShaImages& row, const registry::TagPatterns& patterns) {
@@ -131,6 +137,24 @@ ShaGate gate_of(const EnvSnapshot& s, const registry::ShaImages& row, const regi
   return gate;
 }
 
+/// Image Updater's pick over the tag model: the Application's settings when it was read, else
+/// the configuration's; the migrated tags are the ones explained.
+Prediction gate_prediction(const EnvSnapshot& s, const config::DeployConfig& deploy) {
+  std::optional<kube::UpdaterImage> app;
+  if (s.deploy.value && s.deploy.value->application && s.deploy.value->application->image_updater.enabled()) {
+    app = s.deploy.value->application->image_updater.images.front();
+  }
+  PredictionInput in;
+  in.rule = updater_rule(deploy, app);
+  in.repository = s.deployed_image ? std::string(kube::image_name(*s.deployed_image)) : std::string();
+  in.tags = registry_tags(*s.tags.value);
+  in.current_image = s.deployed_image.value_or("");
+  for (const auto& row : s.tags.value->shas) {
+    if (row.migrated) in.asked.push_back(row.migrated->tag);
+  }
+  return predict_next_deploy(in);
+}
+
 void find_drift(EnvSnapshot& s, const registry::TagPatterns& patterns) {
   if (!s.deployed_image) return;
   const std::string tag(kube::image_tag(*s.deployed_image));
@@ -145,7 +169,8 @@ void find_drift(EnvSnapshot& s, const registry::TagPatterns& patterns) {
 
 }  // namespace
 
-void evaluate_gate(EnvSnapshot& s, const registry::TagPatterns& patterns, const alembic::RevisionGraph* graph) {
+void evaluate_gate(EnvSnapshot& s, const registry::TagPatterns& patterns, const alembic::RevisionGraph* graph,
+                   const config::DeployConfig* deploy) {
   if (s.database.value && graph != nullptr) s.relation = alembic::relate(*graph, s.database.value->state.rows);
   if (s.deploy.value && s.deploy.value->deployment) {
     s.deployed_image = s.deploy.value->deployment->image_of(s.deploy.value->container);
@@ -155,6 +180,7 @@ void evaluate_gate(EnvSnapshot& s, const registry::TagPatterns& patterns, const 
       else if (auto built = patterns.built.match(tag)) s.deployed_sha = *built;
     }
   }
+  if (deploy != nullptr && s.tags.value) s.prediction = gate_prediction(s, *deploy);
   if (s.tags.value) {
     for (const auto& row : s.tags.value->shas) {
       if (s.gates.size() >= kGateCommits) break;

@@ -4,6 +4,7 @@
 // gate would not have let through.
 
 #include "backend/alembic/revision_graph.hpp"
+#include "backend/config/config.hpp"
 #include "backend/ops/snapshot.hpp"
 #include "backend/registry/tag_model.hpp"
 
@@ -13,8 +14,10 @@ namespace mgate::backend::ops {
 inline constexpr std::size_t kGateCommits = 20;
 
 /// Fills the snapshot's derived part from its sources: the relation of the database to the
-/// heads, the deployed image and commit, a gate per commit, and the drift. `graph` may be null
-/// (the scripts could not be read): the database step is then unknown.
-void evaluate_gate(EnvSnapshot& snapshot, const registry::TagPatterns& patterns, const alembic::RevisionGraph* graph);
+/// heads, the deployed image and commit, Image Updater's predicted pick (when `deploy` is
+/// configured), a gate per commit, and the drift. `graph` may be null (the scripts could not be
+/// read): the database step is then unknown.
+void evaluate_gate(EnvSnapshot& snapshot, const registry::TagPatterns& patterns, const alembic::RevisionGraph* graph,
+                   const config::DeployConfig* deploy = nullptr);
 
 }  // namespace mgate::backend::ops

@@ -65,7 +65,7 @@ class EnvSources {
       });
     }  // the four join here
     s.taken_at = Clock::now();
-    if (patterns_) evaluate_gate(s, *patterns_, graph);
+    if (patterns_) evaluate_gate(s, *patterns_, graph, env_.deploy ? &*env_.deploy : nullptr);
     return s;
   }
 

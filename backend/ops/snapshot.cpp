@@ -64,6 +64,17 @@ Json gate_json(const ShaGate& g) {
           {"blocking", g.blocking}};
 }
 
+Json prediction_json(const Prediction& p) {
+  Json verdicts = Json::array();
+  for (const auto& v : p.verdicts) verdicts.push_back({{"tag", v.tag}, {"kind", to_string(v.kind)}, {"reason", v.reason}});
+  return {{"next_tag", p.next ? Json(p.next->tag) : Json(nullptr)},
+          {"changes", p.changes},
+          {"why", p.why},
+          {"candidates", p.candidates},
+          {"verdicts", verdicts},
+          {"notes", p.notes}};
+}
+
 }  // namespace
 
 const char* to_string(GateStep step) {
@@ -121,6 +132,7 @@ Json to_json(const EnvSnapshot& s) {
           {"deployed_image", s.deployed_image ? Json(*s.deployed_image) : Json(nullptr)},
           {"deployed_sha", s.deployed_sha ? Json(*s.deployed_sha) : Json(nullptr)},
           {"drift", s.drift},
+          {"image_updater", s.prediction ? prediction_json(*s.prediction) : Json(nullptr)},
           {"sources",
            {{"jobs", source_json(s.jobs, s.jobs.value ? jobs_json(*s.jobs.value) : Json(nullptr))},
             {"database", source_json(s.database, database)},

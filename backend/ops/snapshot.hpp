@@ -17,6 +17,7 @@
 #include "backend/db/version_store.hpp"
 #include "backend/kube/migration_jobs.hpp"
 #include "backend/kube/views.hpp"
+#include "backend/ops/updater_prediction.hpp"
 #include "backend/registry/tag_model.hpp"
 
 namespace mgate::backend::ops {
@@ -95,6 +96,7 @@ struct EnvSnapshot {
   std::optional<std::string> deployed_sha;    ///< the commit its tag names
   std::vector<ShaGate> gates;                 ///< newest build first
   std::vector<std::string> drift;             ///< what runs that should not, in words
+  std::optional<Prediction> prediction;       ///< what Image Updater would deploy next, and why
 
   /// True when some source's last attempt failed.
   bool partial() const;
