@@ -1,5 +1,7 @@
 #include "backend/kube/eks_token.hpp"
 
+#include "backend/core/base64.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,26 +14,6 @@
 
 namespace mgate::backend::kube {
 namespace {
-
-/// base64url without padding (RFC 4648 §5), as the aws CLI strips the '=' from its tokens.
-std::string base64url(std::string_view in) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((in.size() * 4 + 2) / 3);
-  unsigned buffer = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buffer = ((buffer << 8) | c) & 0xFFFFU;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(buffer >> bits) & 0x3FU];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 0x3FU];
-  return out;
-}
 
 /// Where a query parameter goes in the aws CLI's URL (botocore's SigV4QueryAuth adds its
 /// parameters in this order after the request's own). The canonical query is sorted, so the
@@ -96,7 +78,7 @@ Result<EksToken> eks_token(const std::string& cluster_name, const aws::Credentia
   params.payload_hash = std::nullopt;
   auto presigned = aws::presign(*request, credentials, params, kEksPresignExpiry);
   if (!presigned) return presigned.error();
-  return EksToken{Secret(kEksTokenPrefix + base64url(in_cli_order(presigned->url))),
+  return EksToken{Secret(kEksTokenPrefix + base64_encode(in_cli_order(presigned->url), Base64Alphabet::kUrl, false)),
                   when + kEksTokenLifetime};
 }
 

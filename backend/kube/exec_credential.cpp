@@ -1,5 +1,7 @@
 #include "backend/kube/exec_credential.hpp"
 
+#include "backend/core/base64.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,25 +25,6 @@ namespace {
 
 /// The most of a plugin's stderr an error quotes: its last lines say why it failed.
 constexpr std::size_t kStderrTail = 512;
-
-std::string base64(std::string_view in) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buffer = ((buffer << 8) | c) & 0xFFFFU;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(buffer >> bits) & 0x3FU];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 0x3FU];
-  while (out.size() % 4 != 0) out += '=';
-  return out;
-}
 
 Error plugin_error(ErrorCode code, const std::string& command, const std::string& why,
                    std::string detail = {}) {
@@ -218,7 +201,7 @@ std::string exec_info_json(const ExecPluginConfig& config, const std::optional<E
     if (!cluster->tls_server_name.empty()) c["tls-server-name"] = cluster->tls_server_name;
     if (cluster->insecure_skip_tls_verify) c["insecure-skip-tls-verify"] = true;
     if (!cluster->certificate_authority_pem.empty())
-      c["certificate-authority-data"] = base64(cluster->certificate_authority_pem);
+      c["certificate-authority-data"] = base64_encode(cluster->certificate_authority_pem);
     info["spec"]["cluster"] = std::move(c);
   }
   return info.dump();

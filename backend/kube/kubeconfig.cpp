@@ -2,6 +2,8 @@
 
 #include "backend/kube/kubeconfig.hpp"
 
+#include "backend/core/base64.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -40,37 +42,6 @@ struct ParseError {
 
 [[noreturn]] void fail(const KubeconfigMark& mark, const std::string& what) {
   throw ParseError{make_error(ErrorCode::kInvalidArgument, "kubeconfig " + mark.str() + ": " + what)};
-}
-
-// Decodes standard base64; white space is skipped (as Go's decoder skips \r and \n).
-std::optional<std::string> decode_base64(const std::string& text) {
-  std::string out;
-  unsigned int buffer = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    if (padding > 0) return std::nullopt;  // data after padding
-    int v = -1;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned int>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  if (padding > 2 || bits >= 6) return std::nullopt;
-  return out;
 }
 
 // Reads one file into the entries of a Kubeconfig (not yet merged with others).
@@ -156,7 +127,7 @@ class FileParser {
   std::optional<std::string> base64(const YAML::Node& parent, const char* key, const std::string& path) {
     auto text = str(parent, key, path);
     if (!text) return std::nullopt;
-    auto bytes = decode_base64(*text);
+    auto bytes = base64_decode(*text);
     if (!bytes) fail(at(parent[key].Mark()), path + ": not valid base64");
     return bytes;
   }

@@ -7,15 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "backend/core/base64.hpp"
+
 namespace mgate::backend::registry {
 namespace {
-
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int base64_value(char c) {
-  const std::size_t at = kAlphabet.find(c);
-  return at == std::string_view::npos ? -1 : static_cast<int>(at);
-}
 
 std::string string_field(const nlohmann::json& object, const char* name) {
   const auto it = object.find(name);
@@ -27,7 +22,7 @@ Result<std::optional<BasicCredentials>> entry_credentials(const nlohmann::json& 
                                                           bool has_store) {
   const std::string auth = string_field(entry, "auth");
   if (!auth.empty()) {
-    const std::optional<std::string> decoded = decode_base64(auth);
+    const std::optional<std::string> decoded = base64_decode(auth);
     const std::size_t colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -118,45 +113,5 @@ Result<std::optional<BasicCredentials>> load_docker_credentials(const std::files
   return found;
 }
 
-std::optional<std::string> decode_base64(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  unsigned int buffer = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int value = base64_value(c);
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned int>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
-  }
-  // A lone trailing character carries fewer than 8 bits: no byte ends there.
-  if (text.size() % 4 == 1) return std::nullopt;
-  return out;
-}
-
-std::string encode_base64(std::string_view bytes) {
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned int n = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                           static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(n >> shift) & 0x3f];
-  }
-  const std::size_t left = bytes.size() - i;
-  if (left > 0) {
-    unsigned int n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (left == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 0x3f];
-    out += kAlphabet[(n >> 12) & 0x3f];
-    out += left == 2 ? kAlphabet[(n >> 6) & 0x3f] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 }  // namespace mgate::backend::registry

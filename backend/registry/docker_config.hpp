@@ -38,10 +38,4 @@ Result<std::optional<BasicCredentials>> credentials_from_docker_config(std::stri
 Result<std::optional<BasicCredentials>> load_docker_credentials(const std::filesystem::path& path,
                                                                 std::string_view registry);
 
-/// Standard base64 (padding optional, no line breaks) decoded; nothing when malformed.
-std::optional<std::string> decode_base64(std::string_view text);
-
-/// Standard base64 with padding.
-std::string encode_base64(std::string_view bytes);
-
 }  // namespace mgate::backend::registry

@@ -1,5 +1,7 @@
 #include "backend/registry/oci_client.hpp"
 
+#include "backend/core/base64.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -82,7 +84,7 @@ Error digest_mismatch(const std::string& call, const std::string& expected, cons
 
 // "Basic base64(user:password)": the whole value is a credential.
 Secret basic_authorization(const BasicCredentials& creds) {
-  return Secret("Basic " + encode_base64(creds.username + ":" + creds.password.reveal()));
+  return Secret("Basic " + base64_encode(creds.username + ":" + creds.password.reveal()));
 }
 
 }  // namespace

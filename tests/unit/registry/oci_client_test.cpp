@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/core/base64.hpp"
 #include "backend/registry/digest.hpp"
 #include "tests/unit/http/loopback_server.hpp"
 
@@ -67,7 +68,7 @@ TEST(OciClientAuth, AnswersABearerChallengeThenReusesTheTokenForTheScope) {
   EXPECT_EQ(all[0].header("Authorization"), "<absent>");
   EXPECT_EQ(all[1].path, "/token");
   EXPECT_EQ(all[1].target, "/token?service=reg.test&scope=repository%3Aorg%2Fapp%3Apull");
-  EXPECT_EQ(all[1].header("Authorization"), "Basic " + encode_base64("ci:pw"));
+  EXPECT_EQ(all[1].header("Authorization"), "Basic " + base64_encode("ci:pw"));
   EXPECT_EQ(all[2].header("Authorization"), "Bearer tok-123");
   EXPECT_EQ(all[3].header("Authorization"), "Bearer tok-123");
   EXPECT_NE(all[0].header("Accept").find(std::string(kDockerManifestList)), std::string::npos);
@@ -105,7 +106,7 @@ TEST(OciClientAuth, SendsBasicCredentialsAfterABasicChallenge) {
   server.server().Put(
       "/v2/org/app/manifests/stage-migrated-abc", [&](const httplib::Request& req, httplib::Response& res) {
         seen.record(req);
-        if (req.get_header_value("Authorization") != "Basic " + encode_base64("robot:s3cret")) {
+        if (req.get_header_value("Authorization") != "Basic " + base64_encode("robot:s3cret")) {
           res.status = 401;
           res.set_header("WWW-Authenticate", "Basic realm=\"registry\"");
           return;
