@@ -1,21 +1,13 @@
 #include "backend/aws/credential_process.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
-#include <array>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-extern char** environ;  // NOLINT: POSIX has the program declare it; posix_spawnp passes it on
+#include "backend/core/subprocess.hpp"
 
 namespace mgate::backend::aws {
 namespace {
@@ -33,89 +25,25 @@ Error output_error(const std::string& name, std::string why) {
 }
 
 /// The child's output, both streams, and how it ended.
-struct ProcessOutput {
-  std::string out;
-  std::string err;
-  int status = 0;
-};
-
-/// A pipe whose ends are closed on every path.
-struct Pipe {
-  std::array<int, 2> fd{-1, -1};
-  ~Pipe() {
-    for (int f : fd) {
-      if (f >= 0) ::close(f);
-    }
-  }
-  void close_end(int i) {
-    ::close(fd[i]);
-    fd[i] = -1;
-  }
-};
-
-/// Reads both pipes until they close or the deadline passes; false on timeout.
-bool drain(Pipe& out, Pipe& err, ProcessOutput& result, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (out.fd[0] >= 0 || err.fd[0] >= 0) {
-    std::array<pollfd, 2> fds{pollfd{out.fd[0], POLLIN, 0}, pollfd{err.fd[0], POLLIN, 0}};
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
-    if (n == 0) return false;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return true;  // the exit status still tells whether the process succeeded
-    }
-    std::array<std::pair<Pipe*, std::string*>, 2> targets{std::pair{&out, &result.out},
-                                                          std::pair{&err, &result.err}};
-    for (std::size_t i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        targets[i].second->append(buf, static_cast<std::size_t>(got));
-      } else if (got == 0 || errno != EINTR) {
-        targets[i].first->close_end(0);
-      }
-    }
-  }
-  return true;
-}
+using ProcessOutput = SubprocessResult;
 
 Result<ProcessOutput> run(const std::vector<std::string>& argv, const std::string& name,
                           std::chrono::milliseconds timeout) {
-  Pipe out;
-  Pipe err;
-  if (::pipe2(out.fd.data(), O_CLOEXEC) != 0 || ::pipe2(err.fd.data(), O_CLOEXEC) != 0) {
-    return make_error(ErrorCode::kIo, fmt::format("{}: pipe: {}", name, std::strerror(errno)));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   // stdin is /dev/null: the console owns the terminal, and a helper that prompts opens
   // /dev/tty itself.
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    return make_error(ErrorCode::kIo, fmt::format("{}: cannot run {}: {}", name, argv[0], std::strerror(rc)));
-  }
-  out.close_end(1);
-  err.close_end(1);
-  ProcessOutput result;
-  const bool finished = drain(out, err, result, timeout);
-  if (!finished) ::kill(pid, SIGKILL);  // our own child, which overran its time
-  while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
-  }
-  if (!finished) {
-    return make_error(ErrorCode::kTimeout,
-                      fmt::format("{}: {} did not finish within {} ms", name, argv[0], timeout.count()));
+  SubprocessResult result = run_subprocess(SubprocessRequest{argv, std::nullopt, timeout});
+  switch (result.outcome) {
+    case SubprocessResult::Outcome::kSpawnFailed:
+      if (result.failed_call == "pipe") {
+        return make_error(ErrorCode::kIo, fmt::format("{}: pipe: {}", name, std::strerror(result.error_number)));
+      }
+      return make_error(ErrorCode::kIo,
+                        fmt::format("{}: cannot run {}: {}", name, argv[0], std::strerror(result.error_number)));
+    case SubprocessResult::Outcome::kTimedOut:
+      return make_error(ErrorCode::kTimeout,
+                        fmt::format("{}: {} did not finish within {} ms", name, argv[0], timeout.count()));
+    case SubprocessResult::Outcome::kExited:
+      break;
   }
   return result;
 }

@@ -1,6 +1,5 @@
 #include "backend/kube/eks_token.hpp"
 
-#include "backend/core/base64.hpp"
 
 #include <fmt/format.h>
 
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "backend/aws/endpoints.hpp"
+#include "backend/core/base64.hpp"
 #include "backend/core/strings.hpp"
 
 namespace mgate::backend::kube {

@@ -1,22 +1,16 @@
 #include "backend/kube/exec_credential.hpp"
 
-#include "backend/core/base64.hpp"
-
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "backend/core/base64.hpp"
 #include "backend/core/strings.hpp"
+#include "backend/core/subprocess.hpp"
 
 extern char** environ;  // NOLINT: POSIX has the program declare it; the child's env starts from it
 
@@ -31,58 +25,8 @@ Error plugin_error(ErrorCode code, const std::string& command, const std::string
   return make_error(code, fmt::format("exec credential plugin {}: {}", command, why), std::move(detail));
 }
 
-/// A pipe whose ends are closed on every path.
-struct Pipe {
-  std::array<int, 2> fd{-1, -1};
-  Pipe() = default;
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-  ~Pipe() {
-    for (int f : fd) {
-      if (f >= 0) ::close(f);
-    }
-  }
-  void close_end(int i) {
-    if (fd[i] >= 0) ::close(fd[i]);
-    fd[i] = -1;
-  }
-};
-
-struct ChildOutput {
-  std::string out;
-  std::string err;
-  int status = 0;
-};
-
-/// Reads both pipes until they close or the deadline passes; false on timeout.
-bool drain(Pipe& out, Pipe& err, ChildOutput& result, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::array<std::pair<Pipe*, std::string*>, 2> targets{std::pair{&out, &result.out},
-                                                        std::pair{&err, &result.err}};
-  while (out.fd[0] >= 0 || err.fd[0] >= 0) {
-    std::array<pollfd, 2> fds{pollfd{out.fd[0], POLLIN, 0}, pollfd{err.fd[0], POLLIN, 0}};
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));
-    if (n == 0) return false;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return true;  // the exit status still tells whether the plugin succeeded
-    }
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      char buf[4096];
-      const ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        targets[i].second->append(buf, static_cast<std::size_t>(got));
-      } else if (got == 0 || errno != EINTR) {
-        targets[i].first->close_end(0);
-      }
-    }
-  }
-  return true;
-}
+/// A plugin run's output, both streams, and how it ended.
+using ChildOutput = SubprocessResult;
 
 /// The parent's environment with `extra` added; an extra name replaces the parent's entry,
 /// as Go's exec.Cmd keeps the last of duplicate names.
@@ -102,13 +46,6 @@ std::vector<std::string> child_environment(const std::vector<std::pair<std::stri
     env.push_back(std::move(entry));
   }
   return env;
-}
-
-std::vector<char*> pointers(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));  // NOLINT: exec's API
-  out.push_back(nullptr);
-  return out;
 }
 
 /// The last kStderrTail bytes of stderr, starting at a line, without trailing white space.
@@ -131,40 +68,25 @@ struct SpawnRequest {
 
 Result<ChildOutput> spawn_and_wait(const SpawnRequest& req) {
   const std::string& command = req.argv[0];
-  Pipe out;
-  Pipe err;
-  if (::pipe2(out.fd.data(), O_CLOEXEC) != 0 || ::pipe2(err.fd.data(), O_CLOEXEC) != 0) {
-    return plugin_error(ErrorCode::kIo, command, fmt::format("pipe: {}", std::strerror(errno)));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   // stdin is /dev/null: the console owns the terminal (the plugin runs non-interactively).
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
-  std::vector<char*> args = pointers(req.argv);
-  std::vector<char*> envp = pointers(req.env);
-  pid_t pid = 0;
   // posix_spawnp searches the console's own PATH, as Go's exec.LookPath does for client-go.
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc == ENOENT) {
-    std::string why = "executable not found";
-    if (!req.install_hint.empty()) why += ". " + std::string(trim(req.install_hint));
-    return plugin_error(ErrorCode::kNotFound, command, why);
-  }
-  if (rc != 0) return plugin_error(ErrorCode::kIo, command, fmt::format("cannot run: {}", std::strerror(rc)));
-  out.close_end(1);
-  err.close_end(1);
-  ChildOutput result;
-  const bool finished = drain(out, err, result, req.timeout);
-  if (!finished) ::kill(pid, SIGKILL);  // our own child, which overran its time
-  while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
-  }
-  if (!finished) {
-    return plugin_error(ErrorCode::kTimeout, command,
-                        fmt::format("did not finish within {} ms", req.timeout.count()),
-                        stderr_tail(result.err));
+  SubprocessResult result = run_subprocess(SubprocessRequest{req.argv, req.env, req.timeout});
+  switch (result.outcome) {
+    case SubprocessResult::Outcome::kSpawnFailed:
+      if (result.failed_call == "posix_spawnp" && result.error_number == ENOENT) {
+        std::string why = "executable not found";
+        if (!req.install_hint.empty()) why += ". " + std::string(trim(req.install_hint));
+        return plugin_error(ErrorCode::kNotFound, command, why);
+      }
+      if (result.failed_call == "pipe") {
+        return plugin_error(ErrorCode::kIo, command, fmt::format("pipe: {}", std::strerror(result.error_number)));
+      }
+      return plugin_error(ErrorCode::kIo, command, fmt::format("cannot run: {}", std::strerror(result.error_number)));
+    case SubprocessResult::Outcome::kTimedOut:
+      return plugin_error(ErrorCode::kTimeout, command, fmt::format("did not finish within {} ms", req.timeout.count()),
+                          stderr_tail(result.err));
+    case SubprocessResult::Outcome::kExited:
+      break;
   }
   return result;
 }

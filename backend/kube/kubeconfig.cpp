@@ -2,8 +2,6 @@
 
 #include "backend/kube/kubeconfig.hpp"
 
-#include "backend/core/base64.hpp"
-
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -11,6 +9,8 @@
 #include <system_error>
 
 #include <yaml-cpp/yaml.h>
+
+#include "backend/core/base64.hpp"
 
 namespace mgate::backend::kube {
 
