@@ -218,4 +218,21 @@ void prepare_job_for_create(Json& job) {
   job["status"] = Json::object();
 }
 
+void apply_pod_create_defaults(Json& spec) {
+  if (!spec.contains("enableServiceLinks")) spec["enableServiceLinks"] = true;
+  if (!spec.contains("serviceAccountName")) spec["serviceAccountName"] = "default";
+  spec["serviceAccount"] = spec["serviceAccountName"];
+  if (!spec.contains("priority")) spec["priority"] = 0;
+  if (!spec.contains("preemptionPolicy")) spec["preemptionPolicy"] = "PreemptLowerPriority";
+  if (!spec.contains("tolerations")) {
+    spec["tolerations"] = Json::array();
+    for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
+      spec["tolerations"].push_back({{"key", key},
+                                     {"operator", "Exists"},
+                                     {"effect", "NoExecute"},
+                                     {"tolerationSeconds", 300}});
+    }
+  }
+}
+
 }  // namespace mgate::kubesim

@@ -25,6 +25,10 @@ inline constexpr const char* kLegacyJobNameLabel = "job-name";
 /// v1 defaulter shares the map), and sets status to {}. Leaves metadata.generation to the store.
 void prepare_job_for_create(Json& job);
 
+/// What the API server's defaulting and admission (ServiceAccount, Priority,
+/// DefaultTolerationSeconds) add to the spec of a pod a controller creates from a template.
+void apply_pod_create_defaults(Json& spec);
+
 /// ValidateJob for create: throws the 422 `invalid("Job", "batch", name, causes)` listing every
 /// field error in the server's order, or returns when the Job is valid. Run it on the Job
 /// prepare_job_for_create returned (the server validates the defaulted object). A Job with

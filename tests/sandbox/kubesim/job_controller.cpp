@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
-#include <iomanip>
-#include <sstream>
 #include <vector>
 
+#include "backend/core/time.hpp"
 #include "tests/sandbox/kubesim/deletion.hpp"
 #include "tests/sandbox/kubesim/events.hpp"
+#include "tests/sandbox/kubesim/job_admission.hpp"
+#include "tests/sandbox/kubesim/pod_status.hpp"
 
 namespace mgate::kubesim {
 
@@ -109,52 +109,10 @@ bool ensure_condition(Json& conditions, const std::string& type, const std::stri
   return true;
 }
 
-// RFC 3339 seconds ("2026-11-21T10:00:00Z") → system time; nullopt when unparsable.
+// An RFC 3339 time of the Job's status; nullopt when unparsable.
 std::optional<std::chrono::system_clock::time_point> parse_time(const std::string& text) {
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
-// Pod QoS as the API server computes it on create (pkg/apis/core/helper/qos, simplified to
-// cpu and memory compared as written).
-std::string qos_class_of_spec(const Json& spec) {
-  bool any = false;
-  bool guaranteed = true;
-  for (const char* list : {"initContainers", "containers"}) {
-    for (const Json& c : spec.value(list, Json::array())) {
-      const Json& res = field(c, "resources");
-      const Json& req = field(res, "requests");
-      const Json& lim = field(res, "limits");
-      if (!req.empty() || !lim.empty()) any = true;
-      for (const char* r : {"cpu", "memory"}) {
-        if (!lim.contains(r) || (req.contains(r) && req[r] != lim[r])) guaranteed = false;
-      }
-    }
-  }
-  if (!any) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
-}
-
-// What the API server's defaulting and admission (ServiceAccount, Priority,
-// DefaultTolerationSeconds) add to a pod the controller POSTs; a template has none of them.
-void apply_pod_create_defaults(Json& spec) {
-  if (!spec.contains("enableServiceLinks")) spec["enableServiceLinks"] = true;
-  if (!spec.contains("serviceAccountName")) spec["serviceAccountName"] = "default";
-  spec["serviceAccount"] = spec["serviceAccountName"];
-  if (!spec.contains("priority")) spec["priority"] = 0;
-  if (!spec.contains("preemptionPolicy")) spec["preemptionPolicy"] = "PreemptLowerPriority";
-  if (!spec.contains("tolerations")) {
-    spec["tolerations"] = Json::array();
-    for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
-      spec["tolerations"].push_back({{"key", key},
-                                     {"operator", "Exists"},
-                                     {"effect", "NoExecute"},
-                                     {"tolerationSeconds", 300}});
-    }
-  }
+  auto t = backend::parse_rfc3339(text);
+  return t ? std::optional(*t) : std::nullopt;
 }
 
 std::int64_t spec_int(const Json& job, const char* key, std::int64_t fallback) {
@@ -464,7 +422,7 @@ void JobController::create_pod(SyncCtx& ctx) {
   Json spec = field(tmpl, "spec");
   apply_pod_create_defaults(spec);
   Json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", meta}, {"spec", spec}};
-  pod["status"] = {{"phase", "Pending"}, {"qosClass", qos_class_of_spec(spec)}};
+  pod["status"] = {{"phase", "Pending"}, {"qosClass", qos_class(Json{{"spec", spec}})}};
   const Json created = store_.create(kPods, std::move(pod));
   const std::string name = created["metadata"].value("name", "");
   ctx.mem->uncounted[created["metadata"].value("uid", "")] = "Pending";

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,18 @@ Printer printer_for(const std::string& key);
 const Json* at(const Json& j, std::initializer_list<const char*> path);
 /// The string at `path`, or "".
 std::string str(const Json& j, std::initializer_list<const char*> path);
+/// The integer at `path`, or `def`.
+std::int64_t num(const Json& j, std::initializer_list<const char*> path, std::int64_t def = 0);
+/// A timestamp field; nullopt when absent, null or unparseable (metav1.Time's zero value).
+std::optional<TimePoint> time_at(const Json& j, std::initializer_list<const char*> path);
+/// translateTimestampSince: "<unknown>" for a zero time.
+std::string since(const std::optional<TimePoint>& t, TimePoint now);
+/// True when the item's status condition of `type` has status "True".
+bool condition_true(const Json& item, const char* type);
+/// The AGE cell of an item.
+std::string age(const Json& item, TimePoint now);
+
+/// A pod's row as printPod builds it (table_pod_printer.cpp).
+Row pod_row(const Json& pod, TimePoint now);
 
 }  // namespace mgate::kubesim::table_printers
