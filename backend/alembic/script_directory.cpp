@@ -26,10 +26,6 @@ constexpr std::size_t kMaxReaders = 4;
 // Larger than nearly every revision file.
 constexpr std::size_t kReadChunk = 65536;
 
-bool is_revision_file(std::string_view name) {
-  return name.size() > 3 && name.ends_with(".py") && !name.starts_with(".#") && !name.starts_with("__init__");
-}
-
 bool is_directory(const std::string& dir, std::string_view name, const dirent* entry) {
   if (entry->d_type == DT_DIR) return true;
   if (entry->d_type != DT_UNKNOWN && entry->d_type != DT_LNK) return false;
@@ -60,7 +56,7 @@ void walk(const std::string& root, const std::string& rel, bool recursive, std::
   if (!std::string_view(dir).ends_with("__pycache__")) {
     std::sort(files.begin(), files.end());
     for (const auto& f : files)
-      if (is_revision_file(f)) out.push_back(rel.empty() ? f : rel + "/" + f);
+      if (is_revision_file_name(f)) out.push_back(rel.empty() ? f : rel + "/" + f);
   }
   if (!recursive) return;
   std::sort(dirs.begin(), dirs.end());
@@ -141,12 +137,31 @@ std::vector<ParsedScript> read_all(const std::vector<std::string>& files) {
   return parsed;
 }
 
+// The files' diagnostics after the listing's, then the graph, built only when nothing was an
+// error; parsed[i] belongs to the i-th file in load order.
+void assemble_script_directory(ScriptDirectory& out, std::vector<ParsedScript>& parsed) {
+  std::vector<Script> scripts;
+  scripts.reserve(parsed.size());
+  for (auto& p : parsed) {
+    out.diagnostics.insert(out.diagnostics.end(), p.diagnostics.begin(), p.diagnostics.end());
+    if (p.script) scripts.push_back(std::move(*p.script));
+  }
+  const bool read_errors = has_errors(out.diagnostics);
+  auto built = RevisionGraph::build(std::move(scripts));
+  out.diagnostics.insert(out.diagnostics.end(), built.diagnostics.begin(), built.diagnostics.end());
+  if (!read_errors) out.graph = std::move(built.graph);
+}
+
 std::string without_trailing_slash(std::string s) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   return s;
 }
 
 }  // namespace
+
+bool is_revision_file_name(std::string_view name) {
+  return name.size() > 3 && name.ends_with(".py") && !name.starts_with(".#") && !name.starts_with("__init__");
+}
 
 std::vector<std::string> list_revision_files(const ScriptSource& source,
                                              std::vector<Diagnostic>& diagnostics) {
@@ -188,16 +203,25 @@ Result<ScriptDirectory> load_script_directory(const fs::path& ini_or_directory) 
   out.source = std::move(*source);
   const auto files = list_revision_files(out.source, out.diagnostics);
   auto parsed = read_all(files);
-  std::vector<Script> scripts;
-  scripts.reserve(files.size());
-  for (auto& p : parsed) {
-    out.diagnostics.insert(out.diagnostics.end(), p.diagnostics.begin(), p.diagnostics.end());
-    if (p.script) scripts.push_back(std::move(*p.script));
+  assemble_script_directory(out, parsed);
+  return out;
+}
+
+ScriptDirectory parse_script_directory(ScriptSource source, std::vector<Diagnostic> diagnostics,
+                                       const std::vector<RevisionFileText>& files) {
+  ScriptDirectory out;
+  out.source = std::move(source);
+  out.diagnostics = std::move(diagnostics);
+  std::vector<ParsedScript> parsed;
+  parsed.reserve(files.size());
+  for (const auto& f : files) {
+    if (f.text) {
+      parsed.push_back(parse_script(*f.text, f.path));
+    } else {
+      parsed.emplace_back().diagnostics.push_back(error_at(f.path, 0, "cannot read the file"));
+    }
   }
-  const bool read_errors = has_errors(out.diagnostics);
-  auto built = RevisionGraph::build(std::move(scripts));
-  out.diagnostics.insert(out.diagnostics.end(), built.diagnostics.begin(), built.diagnostics.end());
-  if (!read_errors) out.graph = std::move(built.graph);
+  assemble_script_directory(out, parsed);
   return out;
 }
 

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/alembic/diagnostic.hpp"
@@ -35,5 +37,23 @@ Result<ScriptDirectory> load_script_directory(const std::filesystem::path& ini_o
 /// Paths are plain strings: building a std::filesystem::path per file costs more than reading it.
 std::vector<std::string> list_revision_files(const ScriptSource& source,
                                              std::vector<Diagnostic>& diagnostics);
+
+/// True when alembic loads a file of this name found in a version location: `*.py`, but not
+/// `__init__*` nor `.#*` (an editor's lock file). The rule list_revision_files applies.
+bool is_revision_file_name(std::string_view name);
+
+/// One revision file already read: its path (as diagnostics and Script::path name it) and text.
+struct RevisionFileText {
+  std::string path;                 ///< where the file was found
+  std::optional<std::string> text;  ///< its content; absent when it could not be read
+};
+
+/// What load_script_directory does once the files are listed and read, for files that come from
+/// elsewhere than the file system (a git commit): parses each, in the order given (the load
+/// order; a file without text is the error "cannot read the file"), then builds the graph.
+/// `diagnostics` are the listing's; the files' and the graph's follow them, and the graph is
+/// absent when any is an error.
+ScriptDirectory parse_script_directory(ScriptSource source, std::vector<Diagnostic> diagnostics,
+                                       const std::vector<RevisionFileText>& files);
 
 }  // namespace mgate::backend::alembic
