@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/alembic/git_scripts.hpp"
 #include "backend/db/postgres_version_store.hpp"
 #include "backend/ops/database_gate.hpp"
 #include "backend/ops/promote_action.hpp"
@@ -42,7 +43,25 @@ class PromoteGateOrError : public ops::PromoteGate {
       return;
     }
     graph_.emplace(std::move(*scripts->graph));
-    gate_.emplace(*store_, *graph_);
+    ops::HeadsAt heads_at;
+    if (config.alembic.git) {
+      auto commits = backend::alembic::CommitScripts::open(*config.alembic.git, config.alembic.scripts);
+      if (!commits) {
+        error_ = commits.error();
+        return;
+      }
+      commits_.emplace(std::move(*commits));
+      heads_at = [this](const std::string& sha) -> backend::Result<std::shared_ptr<const backend::alembic::RevisionGraph>> {
+        auto dir = commits_->at(sha);
+        if (!dir) return dir.error();
+        if (!(*dir)->ok()) {
+          return backend::make_error(backend::ErrorCode::kProtocol,
+                                     "the alembic scripts at " + sha.substr(0, 12) + " have errors");
+        }
+        return std::shared_ptr<const backend::alembic::RevisionGraph>(*dir, &*(*dir)->graph);
+      };
+    }
+    gate_.emplace(*store_, *graph_, std::move(heads_at));
   }
   backend::Result<std::optional<std::string>> blocked(const std::string& sha) override {
     if (error_) return *error_;
@@ -53,6 +72,7 @@ class PromoteGateOrError : public ops::PromoteGate {
   std::optional<backend::Error> error_;
   std::unique_ptr<backend::db::VersionStore> store_;
   std::optional<backend::alembic::RevisionGraph> graph_;
+  std::optional<backend::alembic::CommitScripts> commits_;
   std::optional<ops::DatabaseGate> gate_;
 };
 

@@ -10,7 +10,13 @@ namespace mgate::backend::ops {
 Result<std::optional<std::string>> DatabaseGate::blocked(const std::string& sha) {
   auto state = store_.read();
   if (!state) return state.error();
-  const alembic::Relation relation = alembic::relate(graph_, state->rows);
+  std::shared_ptr<const alembic::RevisionGraph> own;
+  if (heads_at_) {
+    auto graph = heads_at_(sha);
+    if (!graph) return graph.error();
+    own = std::move(*graph);
+  }
+  const alembic::Relation relation = alembic::relate(own ? *own : graph_, state->rows);
   if (relation.kind == alembic::Relation::Kind::kAtHeads) return std::optional<std::string>();
   return std::optional<std::string>(fmt::format("gate closed: the database is {}, not at the head{} {} the image of "
                                                 "{} carries",

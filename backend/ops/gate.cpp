@@ -17,11 +17,11 @@ std::string rows_text(const DatabaseData& db) {
   return join(db.state.rows, ", ");
 }
 
-/// "DB still at 0a7f4d3e6c58, d2c6a8e1f3b9 (1 behind: e4b1f9a7c3d2)", or why it is not known.
-std::string database_words(const EnvSnapshot& s) {
+/// "DB at 0a7f4d3e6c58, d2c6a8e1f3b9 (1 behind: e4b1f9a7c3d2)", or why it is not known.
+std::string database_words(const EnvSnapshot& s, const std::optional<alembic::Relation>& relation) {
   if (!s.database.value) return "database not read";
   std::string text = "DB at " + rows_text(*s.database.value);
-  if (s.relation) text += " (" + s.relation->sentence() + ")";
+  if (relation) text += " (" + relation->sentence() + ")";
   return text;
 }
 
@@ -62,25 +62,25 @@ std::optional<std::string> job_blocker(const EnvSnapshot& s, const registry::Sha
     case kube::JobPhase::kFailureTarget:
       return fmt::format("migration Job {} failed: {} after {}; {}", j.name,
                          j.status.reason.empty() ? std::string("no reason given") : j.status.reason, tries,
-                         database_words(s));
+                         database_words(s, gate.relation));
     case kube::JobPhase::kSuspended:
-      return fmt::format("migration Job {} is suspended; {}", j.name, database_words(s));
+      return fmt::format("migration Job {} is suspended; {}", j.name, database_words(s, gate.relation));
     case kube::JobPhase::kPending:
     case kube::JobPhase::kActive:
       break;
   }
   return fmt::format("migration Job {} is running ({}{}); {}", j.name, tries,
-                     j.duration ? ", for " + kube::short_duration(*j.duration) : std::string(), database_words(s));
+                     j.duration ? ", for " + kube::short_duration(*j.duration) : std::string(), database_words(s, gate.relation));
 }
 
 std::optional<std::string> database_blocker(const EnvSnapshot& s, ShaGate& gate) {
-  if (!s.relation) {
+  if (!gate.relation) {
     const auto& e = s.database.error ? s.database.error : s.heads.error;
     return "database state unknown: " + (e ? e->message : std::string("not read"));
   }
-  gate.database_at_heads = s.relation->kind == alembic::Relation::Kind::kAtHeads;
+  gate.database_at_heads = gate.relation->kind == alembic::Relation::Kind::kAtHeads;
   if (*gate.database_at_heads) return std::nullopt;
-  std::string text = database_words(s);
+  std::string text = database_words(s, gate.relation);
   if (gate.job && gate.job_status == "Complete") {
     text += fmt::format(", although migration Job {} completed: was the database restored?", *gate.job);
   }
@@ -117,10 +117,26 @@ std::optional<std::string> deploy_blocker(const EnvSnapshot& s, const registry::
   return why;
 }
 
-ShaGate gate_of(const EnvSnapshot& s, const registry::ShaImages& row, const registry::TagPatterns& patterns) {
+/// The database against the commit's own heads when the history gives them, else the scripts'.
+void relate_commit(const EnvSnapshot& s, const HeadsAt& heads_at, ShaGate& gate) {
+  gate.relation = s.relation;
+  gate.heads_from = "scripts";
+  if (!heads_at || !s.database.value) return;
+  auto graph = heads_at(gate.sha);
+  if (!graph) {
+    gate.heads_from = "scripts (the commit's own could not be read: " + graph.error().message + ")";
+    return;
+  }
+  gate.relation = alembic::relate(**graph, s.database.value->state.rows);
+  gate.heads_from = "git";
+}
+
+ShaGate gate_of(const EnvSnapshot& s, const registry::ShaImages& row, const registry::TagPatterns& patterns,
+                const HeadsAt& heads_at) {
   ShaGate gate;
   gate.sha = row.sha;
   gate.built = row.built.has_value();
+  relate_commit(s, heads_at, gate);
   auto block = [&gate](GateStep step, std::string why) {
     gate.blocked_at = step;
     gate.blocking = std::move(why);
@@ -162,15 +178,20 @@ void find_drift(EnvSnapshot& s, const registry::TagPatterns& patterns) {
     s.drift.push_back(fmt::format("the Deployment runs {}, which is not a migrated tag ({})", *s.deployed_image,
                                   patterns.migrated.text()));
   }
-  if (s.relation && s.relation->kind != alembic::Relation::Kind::kAtHeads) {
-    s.drift.push_back(fmt::format("the Deployment runs {} while the database is {}", tag, s.relation->sentence()));
+  // The heads of what runs: the deployed commit's own when its gate has them.
+  std::optional<alembic::Relation> relation = s.relation;
+  for (const auto& g : s.gates) {
+    if (s.deployed_sha && g.sha == *s.deployed_sha && g.relation) relation = g.relation;
+  }
+  if (relation && relation->kind != alembic::Relation::Kind::kAtHeads) {
+    s.drift.push_back(fmt::format("the Deployment runs {} while the database is {}", tag, relation->sentence()));
   }
 }
 
 }  // namespace
 
 void evaluate_gate(EnvSnapshot& s, const registry::TagPatterns& patterns, const alembic::RevisionGraph* graph,
-                   const config::DeployConfig* deploy) {
+                   const config::DeployConfig* deploy, const HeadsAt& heads_at) {
   if (s.database.value && graph != nullptr) s.relation = alembic::relate(*graph, s.database.value->state.rows);
   if (s.deploy.value && s.deploy.value->deployment) {
     s.deployed_image = s.deploy.value->deployment->image_of(s.deploy.value->container);
@@ -184,7 +205,7 @@ void evaluate_gate(EnvSnapshot& s, const registry::TagPatterns& patterns, const 
   if (s.tags.value) {
     for (const auto& row : s.tags.value->shas) {
       if (s.gates.size() >= kGateCommits) break;
-      s.gates.push_back(gate_of(s, row, patterns));
+      s.gates.push_back(gate_of(s, row, patterns, heads_at));
     }
   }
   find_drift(s, patterns);

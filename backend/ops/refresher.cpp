@@ -50,7 +50,8 @@ class EnvSources {
     if (options.records_root) records_.emplace(*options.records_root);
   }
 
-  EnvSnapshot fetch(const EnvSnapshot* previous, const Sourced<HeadsData>& heads, const alembic::RevisionGraph* graph) {
+  EnvSnapshot fetch(const EnvSnapshot* previous, const Sourced<HeadsData>& heads, const alembic::RevisionGraph* graph,
+                    const HeadsAt& heads_at) {
     EnvSnapshot s;
     s.env = env_.name;
     s.heads = heads;
@@ -65,7 +66,7 @@ class EnvSources {
       });
     }  // the four join here
     s.taken_at = Clock::now();
-    if (patterns_) evaluate_gate(s, *patterns_, graph, env_.deploy ? &*env_.deploy : nullptr);
+    if (patterns_) evaluate_gate(s, *patterns_, graph, env_.deploy ? &*env_.deploy : nullptr, heads_at);
     return s;
   }
 
@@ -213,6 +214,8 @@ std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::refresh(const std::st
   heads_ = read_heads(graph);
   if (graph) graph_ = graph;  // a failed read keeps the last good graph, as the heads stay stale
   const auto previous = latest();
+  HeadsAt heads_at;
+  if (config_.alembic.git) heads_at = [this](const std::string& sha) { return graph_at(sha); };
   std::vector<std::shared_ptr<const EnvSnapshot>> next(envs_.size());
   {
     std::vector<std::jthread> workers;
@@ -220,13 +223,38 @@ std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::refresh(const std::st
       workers.emplace_back([&, i] {
         if (stop.stop_requested()) return;
         const EnvSnapshot* before = i < previous.size() ? previous[i].get() : nullptr;
-        next[i] = std::make_shared<const EnvSnapshot>(envs_[i]->fetch(before, heads_, graph_.get()));
+        next[i] = std::make_shared<const EnvSnapshot>(envs_[i]->fetch(before, heads_, graph_.get(), heads_at));
       });
     }
   }
   std::lock_guard lock(mu_);
   latest_ = next;
   return next;
+}
+
+Result<std::shared_ptr<const alembic::RevisionGraph>> Refresher::graph_at(const std::string& sha) {
+  std::lock_guard lock(commits_mu_);
+  if (!commits_ && !commits_error_) {
+    auto opened = alembic::CommitScripts::open(*config_.alembic.git, config_.alembic.scripts);
+    if (opened) commits_.emplace(std::move(*opened));
+    else commits_error_ = opened.error();
+  }
+  if (commits_error_) return *commits_error_;
+  auto dir = commits_->at(sha);
+  if (!dir) return dir.error();
+  if (!(*dir)->ok()) {
+    std::string first;
+    for (const auto& d : (*dir)->diagnostics) {
+      if (d.severity == alembic::Diagnostic::Severity::kError) {
+        first = d.format();
+        break;
+      }
+    }
+    return make_error(ErrorCode::kProtocol, fmt::format("the alembic scripts at {} have errors", sha.substr(0, 12)),
+                      first);
+  }
+  // The graph lives as long as the cached directory it belongs to.
+  return std::shared_ptr<const alembic::RevisionGraph>(*dir, &*(*dir)->graph);
 }
 
 std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::latest() const {

@@ -11,9 +11,11 @@
 #include <stop_token>
 #include <vector>
 
+#include "backend/alembic/git_scripts.hpp"
 #include "backend/alembic/script_directory.hpp"
 #include "backend/config/config.hpp"
 #include "backend/kube/job_record_cache.hpp"
+#include "backend/ops/gate.hpp"
 #include "backend/ops/snapshot.hpp"
 
 namespace mgate::backend::ops {
@@ -26,7 +28,8 @@ struct RefreshOptions {
 
 class EnvSources;
 
-/// Fetches snapshots of the configured environments.
+/// Fetches snapshots of the configured environments. With `alembic.git` configured, each
+/// commit's gate compares the database with that commit's own heads, read from the history.
 class Refresher {
  public:
   Refresher(const config::Config& config, std::vector<const config::Environment*> envs, RefreshOptions options = {});
@@ -43,12 +46,17 @@ class Refresher {
 
  private:
   Sourced<HeadsData> read_heads(std::shared_ptr<const alembic::RevisionGraph>& graph);
+  /// Each commit's own graph through the git history (alembic.git), one caller at a time.
+  Result<std::shared_ptr<const alembic::RevisionGraph>> graph_at(const std::string& sha);
 
   const config::Config& config_;
   RefreshOptions options_;
   std::vector<std::unique_ptr<EnvSources>> envs_;
   Sourced<HeadsData> heads_;
   std::shared_ptr<const alembic::RevisionGraph> graph_;
+  std::mutex commits_mu_;  // guards commits_: one git cat-file child, one caller at a time
+  std::optional<alembic::CommitScripts> commits_;
+  std::optional<Error> commits_error_;
   mutable std::mutex mu_;  // guards latest_ only
   std::vector<std::shared_ptr<const EnvSnapshot>> latest_;
 };

@@ -58,6 +58,8 @@ Json gate_json(const ShaGate& g) {
           {"job", g.job ? Json(*g.job) : Json(nullptr)},
           {"job_status", g.job_status},
           {"database_at_heads", g.database_at_heads ? Json(*g.database_at_heads) : Json(nullptr)},
+          {"heads", g.relation ? Json(g.relation->heads) : Json(nullptr)},
+          {"heads_from", g.heads_from},
           {"promoted", g.promoted},
           {"deployed", g.deployed},
           {"blocked_at", to_string(g.blocked_at)},

@@ -75,6 +75,8 @@ struct ShaGate {
   std::optional<std::string> job;  ///< its newest migration Job's name
   std::string job_status;          ///< that Job's phase ("" when none)
   std::optional<bool> database_at_heads;  ///< unknown when the database or heads could not be read
+  std::optional<alembic::Relation> relation;  ///< the database against this commit's heads
+  std::string heads_from;          ///< "git" (the commit's own scripts) or "scripts" (the configured ones)
   bool promoted = false;           ///< the migrated tag exists on the built digest
   bool deployed = false;           ///< the Deployment runs the migrated tag
   GateStep blocked_at = GateStep::kBuilt;  ///< the first step not passed (kDone: all passed)
