@@ -16,6 +16,7 @@
 
 #include "tests/integration/kube_support.hpp"
 #include "tests/integration/shared_sandbox.hpp"
+#include "tests/integration/scenario_fixture.hpp"
 #include "tests/sandbox/scenario.hpp"
 
 namespace mgate::sandbox::testing {
@@ -44,20 +45,8 @@ std::vector<std::string> strings(const Json& array) {
   return out;
 }
 
-class KubeScenario : public ::testing::Test {
+class KubeScenario : public ScenarioTest {
  protected:
-  // Starts a fresh sandbox and applies the scenario; the scenario file, placeholders filled in.
-  void apply(const std::string& name) {
-    auto started = Sandbox::start();
-    ASSERT_TRUE(started.ok()) << started.error().describe();
-    sandbox_ = std::move(*started);
-    auto loaded = load_scenario(MGATE_SANDBOX_SOURCE_DIR, name);
-    ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
-    scenario_ = *loaded;
-    const Status applied = apply_scenario(*sandbox_, name);
-    ASSERT_TRUE(applied.ok()) << applied.error().describe();
-  }
-
   CommandResult run(std::vector<std::string> argv, const EnvVars& extra = {}) const {
     Command c;
     c.argv = std::move(argv);
@@ -104,10 +93,6 @@ class KubeScenario : public ::testing::Test {
     expect_application(want["application"]);
   }
 
-  std::string sha(const std::string& key) const { return scenario_["shas"][key].get<std::string>(); }
-
-  std::unique_ptr<Sandbox> sandbox_;
-  Json scenario_;
 };
 
 void KubeScenario::expect_database(const Json& want) const {

@@ -19,7 +19,7 @@
 
 #include "backend/ops/refresher.hpp"
 #include "tests/integration/shared_sandbox.hpp"
-#include "tests/sandbox/scenario.hpp"
+#include "tests/integration/scenario_fixture.hpp"
 
 namespace mgate::sandbox::testing {
 namespace {
@@ -53,17 +53,10 @@ class ScopedEnv {
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
-class KubeStatus : public ::testing::Test {
+class KubeStatus : public ScenarioTest {
  protected:
-  void apply(const std::string& name) {
-    auto started = Sandbox::start();
-    ASSERT_TRUE(started.ok()) << started.error().describe();
-    sandbox_ = std::move(*started);
-    auto loaded = load_scenario(MGATE_SANDBOX_SOURCE_DIR, name);
-    ASSERT_TRUE(loaded.ok()) << loaded.error().describe();
-    scenario_ = *loaded;
-    const Status applied = apply_scenario(*sandbox_, name);
-    ASSERT_TRUE(applied.ok()) << applied.error().describe();
+  void seed(const std::string& name) {
+    ASSERT_NO_FATAL_FAILURE(apply(name));
     dir_ = make_test_dir("kube-status");
     ASSERT_TRUE(sandbox_->write_config(dir_ / "mgate.yaml").ok());
   }
@@ -90,8 +83,6 @@ class KubeStatus : public ::testing::Test {
     return {r->exit_code, out["environments"][0]};
   }
 
-  std::string sha(const std::string& key) const { return scenario_["shas"][key].get<std::string>(); }
-
   // Every source answered, and the gate names `key`'s commit, blocked at `step` (or done).
   Json expect_gate(const std::string& key, const std::string& step) const {
     const auto [code, env] = status();
@@ -103,13 +94,11 @@ class KubeStatus : public ::testing::Test {
     return env;
   }
 
-  std::unique_ptr<Sandbox> sandbox_;
-  Json scenario_;
   fs::path dir_;
 };
 
 TEST_F(KubeStatus, HealthyPassesEveryStep) {
-  ASSERT_NO_FATAL_FAILURE(apply("healthy"));
+  ASSERT_NO_FATAL_FAILURE(seed("healthy"));
   const Json env = expect_gate("A", "done");
   EXPECT_EQ(env["gate"]["blocking"], "");
   EXPECT_EQ(env["gate"]["job"], "db-migration-" + sha("A").substr(0, 7));
@@ -122,7 +111,7 @@ TEST_F(KubeStatus, HealthyPassesEveryStep) {
 }
 
 TEST_F(KubeStatus, MigrationRunningIsBlockedAtItsRunningJob) {
-  ASSERT_NO_FATAL_FAILURE(apply("migration-running"));
+  ASSERT_NO_FATAL_FAILURE(seed("migration-running"));
   const Json env = expect_gate("B", "migration_job");
   const std::string blocking = env["gate"]["blocking"];
   const std::string job = "db-migration-" + sha("B").substr(0, 7);
@@ -132,7 +121,7 @@ TEST_F(KubeStatus, MigrationRunningIsBlockedAtItsRunningJob) {
 }
 
 TEST_F(KubeStatus, MigrationFailedNamesTheReasonTheAttemptsAndTheDatabase) {
-  ASSERT_NO_FATAL_FAILURE(apply("migration-failed"));
+  ASSERT_NO_FATAL_FAILURE(seed("migration-failed"));
   const Json env = expect_gate("C", "migration_job");
   EXPECT_EQ(env["gate"]["blocking"],
             fmt::format("migration Job db-migration-{} failed: BackoffLimitExceeded after 2 attempts; DB at "
@@ -142,7 +131,7 @@ TEST_F(KubeStatus, MigrationFailedNamesTheReasonTheAttemptsAndTheDatabase) {
 }
 
 TEST_F(KubeStatus, RestoredBehindIsBlockedAtTheDatabaseAndReportsDrift) {
-  ASSERT_NO_FATAL_FAILURE(apply("restored-behind"));
+  ASSERT_NO_FATAL_FAILURE(seed("restored-behind"));
   const Json env = expect_gate("A", "database");
   EXPECT_EQ(env["gate"]["blocking"],
             fmt::format("DB at b7d3f5a19c20 (4 behind: 0a7f4d3e6c58, 5e9b2c8a4f17, d2c6a8e1f3b9, e4b1f9a7c3d2), "
@@ -156,7 +145,7 @@ TEST_F(KubeStatus, RestoredBehindIsBlockedAtTheDatabaseAndReportsDrift) {
 }
 
 TEST_F(KubeStatus, MigratedNotDeployedIsBlockedAtTheDeployment) {
-  ASSERT_NO_FATAL_FAILURE(apply("migrated-not-deployed"));
+  ASSERT_NO_FATAL_FAILURE(seed("migrated-not-deployed"));
   const Json env = expect_gate("D", "deployed");
   // moto serves no layers, so no image config gives a build date: newest-build cannot order the
   // tags, and the prediction says so rather than guess from push times.
@@ -176,7 +165,7 @@ TEST_F(KubeStatus, MigratedNotDeployedIsBlockedAtTheDeployment) {
 }
 
 TEST_F(KubeStatus, AStoppedServiceMarksOnlyItsSourceStaleAndExitsFour) {
-  ASSERT_NO_FATAL_FAILURE(apply("healthy"));
+  ASSERT_NO_FATAL_FAILURE(seed("healthy"));
   auto loaded = backend::config::load(dir_ / "mgate.yaml");
   ASSERT_TRUE(std::holds_alternative<backend::config::Loaded>(loaded));
   const auto& config = std::get<backend::config::Loaded>(loaded).config;

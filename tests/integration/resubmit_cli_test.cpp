@@ -94,14 +94,10 @@ class ResubmitCli : public ::testing::Test {
 
   // alembic on one of the sandbox's environments' databases.
   void alembic(const std::string& database, const std::vector<std::string>& args) const {
-    Command c;
-    c.argv = {"/usr/bin/python3", "-m", "alembic", "-c", sandbox_->alembic_ini().string()};
-    c.argv.insert(c.argv.end(), args.begin(), args.end());
-    c.env = sandbox_env(*sandbox_, {{"DATABASE_URL", sandbox_->database_url(database)}});
-    auto r = run_command(c);
-    ASSERT_TRUE(r.ok()) << r.error().describe();
-    ASSERT_EQ(r->exit_code, 0) << r->describe();
+    const CommandResult r = run_alembic(*sandbox_, database, args);
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
   }
+
 
   std::string versions(const std::string& database) const {
     Command c;

@@ -60,6 +60,16 @@ EnvVars sandbox_env(const Sandbox& sandbox, const EnvVars& extra) {
   return vars;
 }
 
+CommandResult run_alembic(const Sandbox& sandbox, const std::string& database, const std::vector<std::string>& args) {
+  Command c;
+  c.argv = {"/usr/bin/python3", "-m", "alembic", "-c", sandbox.alembic_ini().string()};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.env = sandbox_env(sandbox, {{"DATABASE_URL", sandbox.database_url(database)}});
+  auto r = run_command(c);
+  if (!r) return CommandResult{-1, 0, "", r.error().describe()};
+  return *r;
+}
+
 Result<std::string> create_database(const Sandbox& sandbox, const std::string& prefix) {
   static int counter = 0;
   const std::string name = fmt::format("{}_{}_{}", prefix, getpid(), ++counter);

@@ -21,6 +21,10 @@ EnvVars sandbox_env(const Sandbox& sandbox, const EnvVars& extra = {});
 /// `prefix` plus a per-process suffix, so reruns never collide.
 Result<std::string> create_database(const Sandbox& sandbox, const std::string& prefix);
 
+/// Debian's alembic (`/usr/bin/python3 -m alembic -c <the example app's alembic.ini> ARGS`) on one
+/// of the sandbox's databases ("stage", "prod", or a database name); the caller judges the result.
+CommandResult run_alembic(const Sandbox& sandbox, const std::string& database, const std::vector<std::string>& args);
+
 /// A fresh temp dir for a test (not an mgate-sandbox-* one: the sweep must not touch it),
 /// removed by a janitor when the binary ends, however it ends.
 std::filesystem::path make_test_dir(const std::string& tag);
