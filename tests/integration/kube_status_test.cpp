@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -19,6 +21,7 @@
 
 #include "backend/ops/refresher.hpp"
 #include "tests/integration/shared_sandbox.hpp"
+#include "tests/integration/kube_migration_support.hpp"
 #include "tests/integration/scenario_fixture.hpp"
 
 namespace mgate::sandbox::testing {
@@ -205,6 +208,87 @@ TEST_F(KubeStatus, AStoppedServiceMarksOnlyItsSourceStaleAndExitsFour) {
   EXPECT_EQ(env["sources"]["database"]["state"], "ok");
   EXPECT_EQ(env["sources"]["jobs"]["state"], "ok");
   EXPECT_EQ(env["sources"]["deploy"]["state"], "ok");
+}
+
+// Runs git in `repo` (argv, never a shell); the output, or "" after a failed command.
+std::string git(const fs::path& repo, const std::vector<std::string>& args) {
+  Command c;
+  c.argv = {"git", "-C", repo.string()};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  auto r = run_command(c);
+  EXPECT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->describe() : r.error().describe());
+  return r.ok() ? r->out : std::string();
+}
+
+TEST_F(KubeStatus, EachCommitIsComparedWithItsOwnHeadsFromTheHistory) {
+  ASSERT_NO_FATAL_FAILURE(seed("healthy"));  // the database at e4b1f9a7c3d2, the merge
+  // The app's repository: commit 1 before the merge revision existed, commit 2 with it.
+  const fs::path repo = dir_ / "app";
+  fs::copy(fs::path(MGATE_SANDBOX_SOURCE_DIR) / "tests/sandbox/app", repo, fs::copy_options::recursive);
+  const fs::path merge = repo / "migrations/versions/e4b1f9a7c3d2_merge_notifications_and_points.py";
+  const std::string merge_text = [&] {
+    std::ifstream in(merge);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  fs::remove(merge);
+  git(repo, {"init", "-q"});
+  git(repo, {"config", "user.email", "ci@example.com"});
+  git(repo, {"config", "user.name", "CI"});
+  git(repo, {"add", "-A"});
+  git(repo, {"commit", "-q", "-m", "two branches"});
+  const std::string before = git(repo, {"rev-parse", "HEAD"}).substr(0, 40);
+  std::ofstream(merge) << merge_text;
+  git(repo, {"add", "-A"});
+  git(repo, {"commit", "-q", "-m", "merge"});
+  const std::string after = git(repo, {"rev-parse", "HEAD"}).substr(0, 40);
+  ASSERT_EQ(before.size(), 40u);
+  ASSERT_EQ(after.size(), 40u);
+
+  // Both commits built and migrated (the migrated tags are their Jobs' proof).
+  for (const std::string& sha : {before, after}) {
+    const std::string digest = push_ecr_image(*sandbox_, dir_, "udab-server", "stage-" + sha, sha);
+    ASSERT_FALSE(digest.empty());
+    ASSERT_FALSE(push_ecr_image(*sandbox_, dir_, "udab-server", "stage-migrated-" + sha, sha).empty());
+  }
+  // The configuration names the repository's scripts and the repository.
+  std::string config = [&] {
+    std::ifstream in(dir_ / "mgate.yaml");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  const std::size_t at = config.find("  scripts: ");
+  ASSERT_NE(at, std::string::npos) << config;
+  const std::size_t end = config.find('\n', at);
+  config.replace(at, end - at,
+                 fmt::format("  scripts: \"{}\"\n  git: \"{}\"", (repo / "alembic.ini").string(), repo.string()));
+  std::ofstream(dir_ / "mgate.yaml") << config;
+
+  const auto [code, env] = status();
+  EXPECT_EQ(code, 0) << env.dump(2);
+  const Json* old_gate = nullptr;
+  const Json* new_gate = nullptr;
+  for (const Json& g : env["gates"]) {
+    if (g["sha"] == before) old_gate = &g;
+    if (g["sha"] == after) new_gate = &g;
+  }
+  ASSERT_NE(old_gate, nullptr) << env["gates"].dump(2);
+  ASSERT_NE(new_gate, nullptr) << env["gates"].dump(2);
+  EXPECT_EQ((*new_gate)["heads_from"], "git");
+  EXPECT_EQ((*new_gate)["heads"], Json({"e4b1f9a7c3d2"}));
+  EXPECT_EQ((*new_gate)["database_at_heads"], true);
+  EXPECT_EQ((*new_gate)["blocked_at"], "deployed");
+  EXPECT_EQ((*old_gate)["heads_from"], "git");
+  EXPECT_EQ((*old_gate)["heads"], Json({"0a7f4d3e6c58", "d2c6a8e1f3b9"}));
+  EXPECT_EQ((*old_gate)["blocked_at"], "database");
+  EXPECT_EQ((*old_gate)["blocking"],
+            "DB at e4b1f9a7c3d2 (unknown revision e4b1f9a7c3d2: no revision file defines it (the database is ahead "
+            "of this code, or was restored from another history))");
+  // The scenario's own commit A is not in this repository: compared with the scripts, and said so.
+  for (const Json& g : env["gates"]) {
+    if (g["sha"] != sha("A")) continue;
+    EXPECT_EQ(g["heads_from"],
+              fmt::format("scripts (the commit's own could not be read: commit {} is not in the repository {})", sha("A"),
+                          fs::canonical(repo).string()));
+  }
 }
 
 }  // namespace
