@@ -189,7 +189,34 @@ Refresher::Refresher(const config::Config& config, std::vector<const config::Env
 
 Refresher::~Refresher() = default;
 
+namespace {
+
+/// The revision files' names, sizes and modification times: equal stamps mean the scripts did
+/// not change, so a periodic refresh does not parse them again.
+std::string scripts_stamp(const std::filesystem::path& scripts) {
+  auto source = alembic::locate_scripts(scripts);
+  if (!source) return {};
+  std::vector<alembic::Diagnostic> ignored;
+  std::string stamp;
+  for (const auto& file : alembic::list_revision_files(*source, ignored)) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    const auto mtime = std::filesystem::last_write_time(file, ec).time_since_epoch().count();
+    stamp += fmt::format("{}\t{}\t{}\n", file, ec ? 0 : size, mtime);
+  }
+  return stamp;
+}
+
+}  // namespace
+
 Sourced<HeadsData> Refresher::read_heads(std::shared_ptr<const alembic::RevisionGraph>& graph) {
+  const std::string stamp = scripts_stamp(config_.alembic.scripts);
+  if (!stamp.empty() && stamp == scripts_stamp_ && heads_.value && !heads_.error) {
+    Sourced<HeadsData> same = heads_;
+    same.took = std::chrono::milliseconds(0);
+    return same;  // graph stays as it is
+  }
+  scripts_stamp_ = stamp;
   return fetch_source<HeadsData>(&heads_, [&]() -> Result<HeadsData> {
     auto dir = alembic::load_script_directory(config_.alembic.scripts);
     if (!dir) return dir.error();

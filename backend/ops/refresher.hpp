@@ -54,6 +54,7 @@ class Refresher {
   std::vector<std::unique_ptr<EnvSources>> envs_;
   Sourced<HeadsData> heads_;
   std::shared_ptr<const alembic::RevisionGraph> graph_;
+  std::string scripts_stamp_;  // the revision files' names, sizes and mtimes when graph_ was read
   std::mutex commits_mu_;  // guards commits_: one git cat-file child, one caller at a time
   std::optional<alembic::CommitScripts> commits_;
   std::optional<Error> commits_error_;

@@ -196,6 +196,8 @@ TEST_F(KubeStatus, AStoppedServiceMarksOnlyItsSourceStaleAndExitsFour) {
   EXPECT_FALSE(s.database.error);
   EXPECT_FALSE(s.deploy.error);
   EXPECT_GT(*s.database.fetched_at, *first[0]->database.fetched_at);
+  EXPECT_EQ(s.heads.fetched_at, first[0]->heads.fetched_at) << "unchanged scripts are not parsed again";
+  EXPECT_FALSE(s.heads.error);
   const Json j = ops::to_json(s);
   EXPECT_EQ(j["sources"]["tags"]["state"], "stale");
   ASSERT_NE(s.current_gate(), nullptr) << "the gate still stands on the kept tags";
