@@ -72,18 +72,12 @@ class KubeStatus : public ScenarioTest {
 
   // `mgate --env stage status --json`: the exit code and the stage environment's object.
   std::pair<int, Json> status() const {
-    Command c;
-    c.argv = {(fs::path(std::getenv("MGATE_BUILD_DIR")) / "bin" / "mgate").string(), "--env", "stage", "status",
-              "--json"};
-    c.env = env();
-    auto r = run_command(c);
-    EXPECT_TRUE(r.ok());
-    if (!r.ok()) return {-1, Json()};
-    const Json out = Json::parse(r->out, nullptr, false);
-    EXPECT_FALSE(out.is_discarded()) << r->out << r->err;
-    if (out.is_discarded()) return {r->exit_code, Json()};
+    const CommandResult r = run_mgate(env(), {"--env", "stage", "status", "--json"});
+    const Json out = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(out.is_discarded()) << r.out << r.err;
+    if (out.is_discarded()) return {r.exit_code, Json()};
     EXPECT_EQ(out["schema"], "mgate.status/v1");
-    return {r->exit_code, out["environments"][0]};
+    return {r.exit_code, out["environments"][0]};
   }
 
   // Every source answered, and the gate names `key`'s commit, blocked at `step` (or done).

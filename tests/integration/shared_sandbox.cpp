@@ -60,6 +60,17 @@ EnvVars sandbox_env(const Sandbox& sandbox, const EnvVars& extra) {
   return vars;
 }
 
+CommandResult run_mgate(const EnvVars& env, const std::vector<std::string>& args) {
+  const char* build = std::getenv("MGATE_BUILD_DIR");
+  Command c;
+  c.argv = {(std::filesystem::path(build == nullptr ? "." : build) / "bin" / "mgate").string()};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.env = env;
+  auto r = run_command(c);
+  if (!r) return CommandResult{-1, 0, "", r.error().describe()};
+  return *r;
+}
+
 CommandResult run_alembic(const Sandbox& sandbox, const std::string& database, const std::vector<std::string>& args) {
   Command c;
   c.argv = {"/usr/bin/python3", "-m", "alembic", "-c", sandbox.alembic_ini().string()};

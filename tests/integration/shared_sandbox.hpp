@@ -21,6 +21,10 @@ EnvVars sandbox_env(const Sandbox& sandbox, const EnvVars& extra = {});
 /// `prefix` plus a per-process suffix, so reruns never collide.
 Result<std::string> create_database(const Sandbox& sandbox, const std::string& prefix);
 
+/// The mgate binary of this build ($MGATE_BUILD_DIR/bin/mgate) run with `env` and `args`; a
+/// command that could not be started comes back with exit code -1 and the reason on stderr.
+CommandResult run_mgate(const EnvVars& env, const std::vector<std::string>& args);
+
 /// Debian's alembic (`/usr/bin/python3 -m alembic -c <the example app's alembic.ini> ARGS`) on one
 /// of the sandbox's databases ("stage", "prod", or a database name); the caller judges the result.
 CommandResult run_alembic(const Sandbox& sandbox, const std::string& database, const std::vector<std::string>& args);

@@ -57,15 +57,7 @@ class StampCli : public ::testing::Test {
                                    {"MGATE_CONFIG", config_.string()}});
   }
 
-  CommandResult mgate(const std::vector<std::string>& args) const {
-    Command c;
-    c.argv = {(fs::path(std::getenv("MGATE_BUILD_DIR")) / "bin" / "mgate").string()};
-    c.argv.insert(c.argv.end(), args.begin(), args.end());
-    c.env = env();
-    auto r = run_command(c);
-    EXPECT_TRUE(r.ok()) << r.error().describe();
-    return r.ok() ? *r : CommandResult{};
-  }
+  CommandResult mgate(const std::vector<std::string>& args) const { return run_mgate(env(), args); }
 
   CommandResult alembic(const std::string& db, const std::vector<std::string>& args) const {
     Command c;
