@@ -1,5 +1,11 @@
 #include "tests/sandbox/kubesim/api_server.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -133,6 +139,33 @@ ApiServer::ApiServer(ObjectStore& store, AccessControl& access, ServerOptions op
   }
 }
 
+namespace {
+
+constexpr int kListenBacklog = 128;
+
+/// Debian's cpp-httplib compiles listen() with a backlog of 5 into its shared library (the
+/// CPPHTTPLIB_LISTEN_BACKLOG define cannot reach it), and a refresh of ten environments opens
+/// twenty connections at once: the dropped SYNs each cost a 1 s retransmission. A real API server
+/// listens deeper; Linux lets listen() be called again on a listening socket to change the
+/// backlog, so the server's own socket, found by its port, is given a real one.
+void deepen_listen_backlog(int port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    int listening = 0;
+    socklen_t optlen = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) != 0 || listening == 0) continue;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;
+    int bound = -1;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port) ::listen(fd, kListenBacklog);
+  }
+}
+
+}  // namespace
+
 ApiServer::~ApiServer() { stop(); }
 
 void ApiServer::start() {
@@ -145,6 +178,7 @@ void ApiServer::start() {
   if (port_ <= 0) {
     throw std::runtime_error(fmt::format("cannot listen on {}:{}", options_host_, options_port_));
   }
+  deepen_listen_backlog(port_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // httplib's stop() does nothing before the accept loop runs, and the loop would then never
   // end: a stop() right after start() (a test that makes no request) must find it running.
