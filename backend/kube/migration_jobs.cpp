@@ -286,14 +286,4 @@ std::vector<JobEntry> MigrationJobs::with_records(std::vector<JobEntry> live,
   return live;
 }
 
-const JobEntry* find_job(const std::vector<JobEntry>& jobs, std::string_view name) {
-  const JobEntry* found = nullptr;
-  for (const JobEntry& j : jobs) {
-    // Oldest first: the last match is the newest; a live Job beats a record of the same name.
-    if (j.view.name != name) continue;
-    if (found == nullptr || !j.from_record || found->from_record) found = &j;
-  }
-  return found;
-}
-
 }  // namespace mgate::backend::kube

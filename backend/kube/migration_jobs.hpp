@@ -109,7 +109,4 @@ class MigrationJobs {
   ShaOfTag sha_of_tag_;
 };
 
-/// The newest of `jobs` named `name` (a static name is reused), or nullptr.
-const JobEntry* find_job(const std::vector<JobEntry>& jobs, std::string_view name);
-
 }  // namespace mgate::backend::kube
