@@ -1,6 +1,10 @@
 #include "backend/db/postgres_version_store.hpp"
 
+#include <optional>
+#include <stdexcept>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "backend/db/connection_spec.hpp"
@@ -77,6 +81,10 @@ class PostgresVersionStore final : public VersionStore {
 
  private:
   Status connect();
+  // One round trip; nullopt when the table, its schema or its column is missing.
+  std::optional<VersionState> read_at_once();
+  // The catalog, then the rows, in a transaction; nullopt when the table has no version_num.
+  std::optional<VersionState> read_inspected();
   // The Error for the exception in flight, scrubbed; forgets a session that broke.
   Error fail(const std::string& operation);
   Result<StampOutcome> stamp(pqxx::work& tx, const std::vector<std::string>& expected,
@@ -129,26 +137,63 @@ Result<VersionState> PostgresVersionStore::read() {
   const std::string operation = "reading " + sql_.table().display();
   if (Status connected = connect(); !connected) return connected.error();
   try {
-    pqxx::read_transaction tx(*session_);
-    tx.exec0(StampSql::set_statement_timeout(kReadStatementTimeout));
-    const TableShape shape = read_shape(tx.exec1(sql_.inspect()));
-    VersionState state;
-    state.table_exists = shape.exists;
-    if (shape.exists) {
-      if (!shape.has_column) {
-        return make_error(ErrorCode::kProtocol,
-                          fmt::format("{} has no version_num column: it is not an alembic version table",
-                                      sql_.table().display()),
-                          describe());
-      }
-      state.column_width = shape.width;
-      state.rows = column_values(tx.exec(sql_.select_rows()));
+    // The usual case in one round trip (a refresh waits for this connection's chain of round
+    // trips); a missing table, schema or column falls through to the transaction below.
+    if (std::optional<VersionState> state = read_at_once()) return *std::move(state);
+    std::optional<VersionState> state = read_inspected();
+    if (!state) {
+      return make_error(ErrorCode::kProtocol,
+                        fmt::format("{} has no version_num column: it is not an alembic version table",
+                                    sql_.table().display()),
+                        describe());
     }
-    tx.commit();
-    return state;
+    return *std::move(state);
   } catch (...) {
     return fail(operation);
   }
+}
+
+std::optional<VersionState> PostgresVersionStore::read_at_once() {
+  pqxx::result result;
+  try {
+    pqxx::nontransaction tx(*session_);
+    result = tx.exec(sql_.read_at_once(kReadStatementTimeout));
+  } catch (const pqxx::sql_error& e) {
+    const std::string state = e.sqlstate();
+    // undefined_table, invalid_schema_name, undefined_column: the slow way names the case.
+    if (state == "42P01" || state == "3F000" || state == "42703") return std::nullopt;
+    throw;
+  }
+  if (result.size() != 1 || result.columns() != 2) {
+    throw std::runtime_error(fmt::format("the version read returned {} rows of {} columns, not 1 of 2",
+                                         result.size(), result.columns()));
+  }
+  const nlohmann::json values = nlohmann::json::parse(result[0][1].as<std::string>());
+  std::vector<std::string> rows;
+  for (const nlohmann::json& value : values) {
+    if (!value.is_string()) throw std::runtime_error("a version_num value is NULL");
+    rows.push_back(value.get<std::string>());
+  }
+  VersionState state;
+  state.table_exists = true;
+  state.column_width = result[0][0].as<int>(0);
+  state.rows = normalize_rows(std::move(rows));
+  return state;
+}
+
+std::optional<VersionState> PostgresVersionStore::read_inspected() {
+  pqxx::read_transaction tx(*session_);
+  tx.exec0(StampSql::set_statement_timeout(kReadStatementTimeout));
+  const TableShape shape = read_shape(tx.exec1(sql_.inspect()));
+  VersionState state;
+  state.table_exists = shape.exists;
+  if (shape.exists) {
+    if (!shape.has_column) return std::nullopt;
+    state.column_width = shape.width;
+    state.rows = column_values(tx.exec(sql_.select_rows()));
+  }
+  tx.commit();
+  return state;
 }
 
 Result<StampOutcome> PostgresVersionStore::replace_rows(const std::vector<std::string>& expected,

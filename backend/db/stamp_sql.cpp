@@ -73,17 +73,31 @@ std::string StampSql::advisory_lock() const {
   return fmt::format("SELECT pg_catalog.pg_advisory_xact_lock({}, {})", key.space, key.table);
 }
 
-std::string StampSql::inspect() const {
-  // atttypmod of varchar(n) and char(n) is n + 4 (the varlena header); -1 when unbounded.
+namespace {
+// atttypmod of varchar(n) and char(n) is n + 4 (the varlena header); -1 when unbounded.
+constexpr const char* kWidthOfAttribute =
+    "CASE WHEN a.atttypid IN (pg_catalog.to_regtype('character varying'), "
+    "pg_catalog.to_regtype('character')) "
+    "AND a.atttypmod > 4 THEN a.atttypmod - 4 ELSE 0 END";
+}  // namespace
+
+std::string StampSql::read_at_once(std::chrono::milliseconds statement_timeout) const {
+  // Not SET LOCAL: there is no transaction block, and the session keeps it for the next read.
   return fmt::format(
-      "SELECT c.oid IS NOT NULL, a.attnum IS NOT NULL, "
-      "CASE WHEN a.atttypid IN (pg_catalog.to_regtype('character varying'), "
-      "pg_catalog.to_regtype('character')) "
-      "AND a.atttypmod > 4 THEN a.atttypmod - 4 ELSE 0 END "
+      "SET statement_timeout = '{}ms'; "
+      "SELECT (SELECT {} FROM pg_catalog.pg_attribute AS a "
+      "WHERE a.attrelid = pg_catalog.to_regclass({}) AND a.attname = 'version_num' AND NOT a.attisdropped), "
+      "pg_catalog.array_to_json(ARRAY(SELECT version_num::text FROM {}))::text",
+      statement_timeout.count(), kWidthOfAttribute, quote_literal(table_.qualified_sql()), table_.qualified_sql());
+}
+
+std::string StampSql::inspect() const {
+  return fmt::format(
+      "SELECT c.oid IS NOT NULL, a.attnum IS NOT NULL, {} "
       "FROM (SELECT pg_catalog.to_regclass({}) AS oid) AS c "
       "LEFT JOIN pg_catalog.pg_attribute AS a "
       "ON a.attrelid = c.oid AND a.attname = 'version_num' AND NOT a.attisdropped",
-      quote_literal(table_.qualified_sql()));
+      kWidthOfAttribute, quote_literal(table_.qualified_sql()));
 }
 
 std::string StampSql::create_table() const {

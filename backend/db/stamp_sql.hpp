@@ -65,6 +65,11 @@ class StampSql {
   /// One row: (table exists, has a version_num column, the column's width or 0 when unbounded).
   /// Reads the catalog, which every role may read, so a missing privilege is not "never migrated".
   std::string inspect() const;
+  /// A whole read in one simple-query message, so one round trip: the session's statement timeout,
+  /// then one row of (the column's width as inspect() gives it, the version_num values as a JSON
+  /// array). It fails with 42P01 / 3F000 / 42703 when the table, its schema or the column is
+  /// missing; the caller then reads the slow way, which tells those states apart.
+  std::string read_at_once(std::chrono::milliseconds statement_timeout) const;
   /// CREATE TABLE IF NOT EXISTS, exactly as alembic creates the table: version_num VARCHAR(32)
   /// NOT NULL with the primary key constraint `<table>_pkc`.
   std::string create_table() const;

@@ -89,6 +89,25 @@ TEST_F(ApiClientTest, ListingTwoThousandJobsGoesThroughPages) {
   EXPECT_FALSE(list->resource_version.empty());
 }
 
+TEST_F(ApiClientTest, ListedItemsComeWithoutManagedFieldsAndKeepEverythingElse) {
+  Json j = job("db-migration-1");
+  j["metadata"]["annotations"] = {{"managedFields", "an annotation by that name stays"}};
+  ASSERT_TRUE(client_->create(kJobs, "udab", j, false).ok());
+  auto got = client_->get(kJobs, "udab", "db-migration-1");
+  ASSERT_TRUE(got.ok()) << got.error().describe();
+  ASSERT_TRUE((*got)["metadata"].contains("managedFields"));  // the server keeps them
+
+  auto list = client_->list(kJobs, "udab", ListOptions{});
+  ASSERT_TRUE(list.ok()) << list.error().describe();
+  ASSERT_EQ(list->items.size(), 1u);
+  Json expected = *got;
+  expected["metadata"].erase("managedFields");
+  expected.erase("apiVersion");  // a list's items carry no kind of their own, as on a real server
+  expected.erase("kind");
+  EXPECT_EQ(list->items[0], expected);
+  EXPECT_EQ(list->items[0]["metadata"]["annotations"]["managedFields"], "an annotation by that name stays");
+}
+
 TEST_F(ApiClientTest, AnExpiredContinueTokenStartsTheListOver) {
   for (int i = 0; i < 5; ++i) store_job(fmt::format("job-{}", i));
   int requests = 0;
