@@ -40,19 +40,6 @@ Result<T> parse_answer(std::string_view operation, std::string_view subject, std
   }
 }
 
-EcrImage image_from(const json& item) {
-  EcrImage image;
-  image.digest = item.value("imageDigest", std::string{});
-  image.tags = item.value("imageTags", std::vector<std::string>{});
-  // Optional fields may be absent or null (moto sends a null size for a manifest without layers).
-  const auto size = item.find("imageSizeInBytes");
-  if (size != item.end() && size->is_number_integer()) image.size_bytes = size->get<std::int64_t>();
-  const auto pushed = item.find("imagePushedAt");
-  if (pushed != item.end() && pushed->is_number()) image.pushed_at = pushed->get<double>();
-  image.manifest_media_type = item.value("imageManifestMediaType", std::string{});
-  return image;
-}
-
 EcrRepository repository_from(const json& item) {
   return EcrRepository{
       .name = item.value("repositoryName", std::string{}),
@@ -117,19 +104,6 @@ std::string s3_error_code(std::string_view body) {
 }
 
 }  // namespace
-
-Result<EcrImagePage> parse_describe_images_page(std::string_view body, std::string_view repository) {
-  return parse_answer<EcrImagePage>("DescribeImages", repository, body, [](const json& j) {
-    EcrImagePage page;
-    const auto details = j.find("imageDetails");
-    if (details != j.end() && details->is_array()) {
-      page.images.reserve(details->size());
-      for (const auto& item : *details) page.images.push_back(image_from(item));
-    }
-    page.next_token = j.value("nextToken", std::string{});
-    return page;
-  });
-}
 
 EcrClient::EcrClient(EcrOptions options)
     : options_(std::move(options)),

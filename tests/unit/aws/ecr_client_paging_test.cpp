@@ -154,6 +154,40 @@ TEST(EcrClientPaging, ParsesOnePageOnItsOwn) {
       << bad.error().message;
 }
 
+TEST(EcrClientPaging, ReadsTheFieldsOfEachImageAndSkipsWhatItDoesNotUse) {
+  // Fields as ECR documents them, with nested objects whose keys repeat an image field's name.
+  const auto page = parse_describe_images_page(
+      R"({"imageDetails":[
+            {"registryId":"123456789012","repositoryName":"app","imageDigest":"sha256:a",
+             "imageTags":["stage-1"],"imageSizeInBytes":52428800,"imagePushedAt":1763700000.25,
+             "imageScanFindingsSummary":{"imageDigest":"sha256:nested","findingSeverityCounts":{"HIGH":1},
+                                         "imageTags":["nested"]},
+             "imageManifestMediaType":"application/vnd.oci.image.manifest.v1+json",
+             "artifactMediaType":"application/vnd.oci.image.config.v1+json"},
+            {"imageDigest":"sha256:b","imagePushedAt":1763700001,"lastRecordedPullTime":1763700002.5}],
+          "nextToken":null})",
+      "app");
+  ASSERT_TRUE(page.ok()) << page.error().describe();
+  ASSERT_EQ(page->images.size(), 2u);
+  const EcrImage& a = page->images[0];
+  EXPECT_EQ(a.digest, "sha256:a");
+  EXPECT_EQ(a.tags, (std::vector<std::string>{"stage-1"}));
+  EXPECT_EQ(a.size_bytes, 52428800);
+  EXPECT_EQ(a.pushed_at, 1763700000.25);
+  EXPECT_EQ(a.manifest_media_type, "application/vnd.oci.image.manifest.v1+json");
+  const EcrImage& b = page->images[1];
+  EXPECT_EQ(b.digest, "sha256:b");
+  EXPECT_TRUE(b.tags.empty());
+  EXPECT_FALSE(b.size_bytes.has_value());
+  EXPECT_EQ(b.pushed_at, 1763700001.0);
+  EXPECT_EQ(b.manifest_media_type, "");
+  EXPECT_EQ(page->next_token, "");
+
+  const auto not_object = parse_describe_images_page(R"([{"imageDigest":"sha256:a"}])", "app");
+  ASSERT_FALSE(not_object.ok());
+  EXPECT_EQ(not_object.error().message, "ECR DescribeImages app: unreadable answer: the answer is not a JSON object");
+}
+
 // --- BatchDeleteImage ---
 
 TEST(EcrClientBatchDeleteImage, SendsTheIdsAndReturnsTheDeletedOnes) {
