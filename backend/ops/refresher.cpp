@@ -103,6 +103,8 @@ class EnvSources {
       recorded = std::move(*all);
     }
     out.jobs = jobs_->with_records(std::move(*live), recorded);
+    // The views are what a snapshot shows; the objects were for the records, taken above.
+    for (auto& j : out.jobs) j.object = kube::Json();
     for (const auto& j : out.jobs) {
       if (!j.from_record) {
         out.pods.push_back(kube::pods_of_job(pods->items, j.view));

@@ -1,5 +1,7 @@
 #include "backend/ops/snapshot.hpp"
 
+#include <set>
+
 #include "backend/kube/job_json.hpp"
 
 namespace mgate::backend::ops {
@@ -23,10 +25,37 @@ Json source_json(const Sourced<T>& s, Json value) {
           {"value", s.value ? std::move(value) : Json(nullptr)}};
 }
 
-Json jobs_json(const JobsData& d) {
+bool job_in_flight(const kube::MigrationJob& job) {
+  using kube::JobPhase;
+  const JobPhase phase = job.status.phase;
+  return phase == JobPhase::kPending || phase == JobPhase::kActive || phase == JobPhase::kSuccessCriteriaMet ||
+         phase == JobPhase::kFailureTarget;
+}
+
+// The Jobs a status shows: the newest few, every one in flight, and those the gates name; the
+// whole list is `mgate jobs --json`'s. A namespace with thousands of Jobs would otherwise make
+// the status megabytes long.
+Json jobs_json(const JobsData& d, const std::vector<ShaGate>& gates) {
+  std::set<std::string> named;
+  for (const auto& g : gates)
+    if (g.job) named.insert(*g.job);
   Json jobs = Json::array();
-  for (std::size_t i = 0; i < d.jobs.size(); ++i) jobs.push_back(kube::to_json(d.jobs[i], d.pods[i]));
-  return {{"namespace", d.ns}, {"jobs", jobs}};
+  const std::size_t n = d.jobs.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& view = d.jobs[i].view;
+    if (n - i <= kStatusRecentJobs || job_in_flight(view) || named.contains(view.name)) {
+      jobs.push_back(kube::to_json(d.jobs[i], d.pods[i]));
+    }
+  }
+  return {{"namespace", d.ns}, {"total", n}, {"jobs", jobs}};
+}
+
+// The commits the gates judge, and the one that runs; the whole model is `mgate tags --json`'s.
+Json tags_json(const registry::TagModel& model, const EnvSnapshot& s) {
+  std::set<std::string> shown;
+  for (const auto& g : s.gates) shown.insert(g.sha);
+  if (s.deployed_sha) shown.insert(*s.deployed_sha);
+  return registry::to_json(model, &shown);
 }
 
 Json deploy_json(const DeployData& d) {
@@ -136,10 +165,10 @@ Json to_json(const EnvSnapshot& s) {
           {"drift", s.drift},
           {"image_updater", s.prediction ? prediction_json(*s.prediction) : Json(nullptr)},
           {"sources",
-           {{"jobs", source_json(s.jobs, s.jobs.value ? jobs_json(*s.jobs.value) : Json(nullptr))},
+           {{"jobs", source_json(s.jobs, s.jobs.value ? jobs_json(*s.jobs.value, s.gates) : Json(nullptr))},
             {"database", source_json(s.database, database)},
             {"heads", source_json(s.heads, heads)},
-            {"tags", source_json(s.tags, s.tags.value ? registry::to_json(*s.tags.value) : Json(nullptr))},
+            {"tags", source_json(s.tags, s.tags.value ? tags_json(*s.tags.value, s) : Json(nullptr))},
             {"deploy", source_json(s.deploy, s.deploy.value ? deploy_json(*s.deploy.value) : Json(nullptr))}}}};
 }
 

@@ -109,6 +109,9 @@ struct EnvSnapshot {
 /// The versioned JSON of `mgate status --json` (docs/cli-json.md, schema "mgate.status/v1").
 nlohmann::json to_json(const EnvSnapshot& snapshot);
 
+/// How many of the newest Jobs a status shows besides those in flight and those a gate names.
+inline constexpr std::size_t kStatusRecentJobs = 10;
+
 /// The schema name the JSON carries.
 inline constexpr const char* kStatusSchema = "mgate.status/v1";
 

@@ -206,9 +206,10 @@ Result<TagModel> TagReader::read() {
   return model;
 }
 
-json to_json(const TagModel& model) {
+json to_json(const TagModel& model, const std::set<std::string>* only) {
   json shas = json::array();
   for (const auto& row : model.shas) {
+    if (only != nullptr && !only->contains(row.sha)) continue;
     json j{{"sha", row.sha},
            {"built", state_json(row.built)},
            {"migrated", state_json(row.migrated)},
@@ -225,6 +226,7 @@ json to_json(const TagModel& model) {
               {"built_tag", model.built_pattern},
               {"migrated_tag", model.migrated_pattern},
               {"other_tags", model.other_tags},
+              {"shas_total", model.shas.size()},
               {"shas", std::move(shas)}};
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,8 +116,9 @@ class TagReader {
   std::map<std::string, ImageDetails> cache_;  ///< by digest
 };
 
-/// The model as JSON (the `mgate tags --json` environment object, see docs/cli-json.md).
-nlohmann::json to_json(const TagModel& model);
+/// The model as JSON (the `mgate tags --json` environment object, see docs/cli-json.md); with
+/// `only`, just the commits it names (`shas_total` still counts them all).
+nlohmann::json to_json(const TagModel& model, const std::set<std::string>* only = nullptr);
 
 /// The ShaImages for `sha` (exact, or a unique prefix of at least 7 digits); kNotFound when no
 /// commit matches, kInvalidArgument naming the candidates when several do.
