@@ -103,7 +103,7 @@ bool JobRecordCache::contains(const std::string& environment, const std::string&
   return safe_component(uid) && fs::exists(env_dir(environment) / uid / "job.json", ec);
 }
 
-Result<JobRecord> JobRecordCache::load(const fs::path& dir) const {
+Result<JobRecord> JobRecordCache::load(const fs::path& dir, RecordParts parts) const {
   auto job = read_json(dir / "job.json");
   if (!job) return job.error();
   JobRecord record{*job, {}};
@@ -113,6 +113,10 @@ Result<JobRecord> JobRecordCache::load(const fs::path& dir) const {
     auto pod = read_json(entry.path());
     if (!pod) return pod.error();
     PodRecord p{*pod, {}, {}};
+    if (parts == RecordParts::kWithoutLogs) {
+      record.pods.push_back(std::move(p));
+      continue;
+    }
     const fs::path logs = dir / "logs" / entry.path().stem();
     for (const auto& log : fs::directory_iterator(logs, ec)) {
       const std::string file = log.path().filename().string();
@@ -151,12 +155,24 @@ Result<std::vector<JobRecord>> JobRecordCache::load_all(const std::string& envir
   return out;
 }
 
-Result<std::optional<JobRecord>> JobRecordCache::load_uid(const std::string& environment,
-                                                          const std::string& uid) const {
+Result<std::optional<JobRecord>> JobRecordCache::load_uid(const std::string& environment, const std::string& uid,
+                                                          RecordParts parts) const {
   if (!contains(environment, uid)) return std::optional<JobRecord>();
-  auto record = load(env_dir(environment) / uid);
+  auto record = load(env_dir(environment) / uid, parts);
   if (!record) return record.error();
   return std::optional<JobRecord>(std::move(*record));
+}
+
+std::vector<RecordStamp> JobRecordCache::stamps(const std::string& environment) const {
+  std::vector<RecordStamp> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(env_dir(environment), ec)) {
+    const std::string uid = entry.path().filename().string();
+    if (!entry.is_directory(ec) || uid.starts_with(".")) continue;
+    const auto written = fs::last_write_time(entry.path() / "job.json", ec);
+    if (!ec) out.push_back(RecordStamp{uid, written});
+  }
+  return out;
 }
 
 Result<std::optional<JobRecord>> JobRecordCache::find(const std::string& environment,

@@ -33,6 +33,15 @@ struct JobRecord {
   std::vector<PodRecord> pods;
 };
 
+/// Which parts of a record a load reads.
+enum class RecordParts { kWithLogs, kWithoutLogs };
+
+/// A record on disk: its Job's uid and when job.json was last written.
+struct RecordStamp {
+  std::string uid;
+  std::filesystem::file_time_type written;
+};
+
 /// The records of every environment under one root.
 class JobRecordCache {
  public:
@@ -51,7 +60,11 @@ class JobRecordCache {
   /// Every recorded Job of an environment, oldest creationTimestamp first.
   Result<std::vector<JobRecord>> load_all(const std::string& environment) const;
   /// The record of the Job with that uid, if there is one.
-  Result<std::optional<JobRecord>> load_uid(const std::string& environment, const std::string& uid) const;
+  Result<std::optional<JobRecord>> load_uid(const std::string& environment, const std::string& uid,
+                                            RecordParts parts = RecordParts::kWithLogs) const;
+  /// The records an environment has, without reading them: a reader that keeps records reads
+  /// again only those whose stamp changed.
+  std::vector<RecordStamp> stamps(const std::string& environment) const;
   /// The newest record of a Job by name, if any.
   Result<std::optional<JobRecord>> find(const std::string& environment,
                                         const std::string& job_name) const;
@@ -61,7 +74,7 @@ class JobRecordCache {
 
  private:
   std::filesystem::path env_dir(const std::string& environment) const;
-  Result<JobRecord> load(const std::filesystem::path& dir) const;
+  Result<JobRecord> load(const std::filesystem::path& dir, RecordParts parts = RecordParts::kWithLogs) const;
 
   std::filesystem::path root_;
 };

@@ -208,19 +208,29 @@ Result<JobRecord> MigrationJobs::snapshot(const JobEntry& job, const std::stop_t
 }
 
 Result<int> MigrationJobs::record_decided(const JobRecordCache& cache, const std::string& env,
-                                          const std::vector<JobEntry>& jobs, const std::stop_token& stop) {
+                                          const std::vector<JobEntry>& jobs, const std::stop_token& stop,
+                                          std::map<std::string, JobPhase>* known) {
   int saved = 0;
   for (const JobEntry& j : jobs) {
     if (j.from_record || !j.view.status.decided() || j.view.uid.empty()) continue;
-    auto existing = cache.load_uid(env, j.view.uid);
+    const JobPhase phase = j.view.status.phase;
+    if (known != nullptr) {
+      const auto it = known->find(j.view.uid);
+      if (it != known->end() && it->second == phase) continue;
+    }
+    auto existing = cache.load_uid(env, j.view.uid, RecordParts::kWithoutLogs);
     if (!existing) return existing.error();
     if (*existing) {
       auto recorded = parse((*existing)->job);
-      if (recorded && recorded->status.phase == j.view.status.phase) continue;
+      if (recorded && recorded->status.phase == phase) {
+        if (known != nullptr) (*known)[j.view.uid] = phase;
+        continue;
+      }
     }
     auto record = snapshot(j, stop);
     if (!record) return record.error();
     if (auto s = cache.save(env, *record); !s) return s.error();
+    if (known != nullptr) (*known)[j.view.uid] = phase;
     ++saved;
   }
   return saved;

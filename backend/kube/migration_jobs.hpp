@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -79,8 +80,11 @@ class MigrationJobs {
   Result<JobRecord> snapshot(const JobEntry& job, const std::stop_token& stop = {});
   /// Saves a record of each decided Job (Complete, Failed, SuccessCriteriaMet, FailureTarget)
   /// that has none yet, or whose record was taken at another phase. Returns how many it saved.
+  /// `known`, kept by a caller that records on every refresh, remembers the phase each uid is
+  /// recorded at, so a Job already recorded costs no disk read the next time.
   Result<int> record_decided(const JobRecordCache& cache, const std::string& env,
-                             const std::vector<JobEntry>& jobs, const std::stop_token& stop = {});
+                             const std::vector<JobEntry>& jobs, const std::stop_token& stop = {},
+                             std::map<std::string, JobPhase>* known = nullptr);
 
   /// Follows a created Job until it is Complete or Failed, calling on_change with the Job and
   /// its Pods whenever what a person sees changes; returns the last state. kTimeout after

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "backend/db/postgres_version_store.hpp"
 #include "backend/kube/connection.hpp"
 #include "backend/ops/gate.hpp"
@@ -97,10 +99,12 @@ class EnvSources {
     std::vector<kube::JobRecord> recorded;
     if (records_) {
       // Decided Jobs are recorded before a TTL or a hook policy can delete them.
-      if (auto saved = jobs_->record_decided(*records_, env_.name, *live); !saved) return saved.error();
-      auto all = records_->load_all(env_.name);
-      if (!all) return all.error();
-      recorded = std::move(*all);
+      if (auto saved = jobs_->record_decided(*records_, env_.name, *live, {}, &recorded_phases_); !saved) {
+        return saved.error();
+      }
+      auto kept = kept_records();
+      if (!kept) return kept.error();
+      recorded = std::move(*kept);
     }
     out.jobs = jobs_->with_records(std::move(*live), recorded);
     // The views are what a snapshot shows; the objects were for the records, taken above.
@@ -142,6 +146,27 @@ class EnvSources {
     return reader_->read();
   }
 
+  // The environment's records without their logs, read from disk only when new or rewritten
+  // since the last refresh.
+  Result<std::vector<kube::JobRecord>> kept_records() {
+    std::map<std::string, KeptRecord> now;
+    for (auto& stamp : records_->stamps(env_.name)) {
+      auto it = kept_records_.find(stamp.uid);
+      if (it != kept_records_.end() && it->second.written == stamp.written) {
+        now.emplace(stamp.uid, std::move(it->second));
+        continue;
+      }
+      auto record = records_->load_uid(env_.name, stamp.uid, kube::RecordParts::kWithoutLogs);
+      if (!record) return record.error();
+      if (*record) now.emplace(stamp.uid, KeptRecord{stamp.written, std::move(**record)});
+    }
+    kept_records_ = std::move(now);
+    std::vector<kube::JobRecord> out;
+    out.reserve(kept_records_.size());
+    for (const auto& [uid, kept] : kept_records_) out.push_back(kept.record);
+    return out;
+  }
+
   Result<DeployData> read_deploy() {
     DeployData out;
     if (!env_.deploy || !env_.deploy->deployment) return out;
@@ -172,6 +197,12 @@ class EnvSources {
   const config::Environment& env_;
   std::optional<registry::TagPatterns> patterns_;
   std::optional<kube::JobRecordCache> records_;
+  struct KeptRecord {
+    std::filesystem::file_time_type written;
+    kube::JobRecord record;
+  };
+  std::map<std::string, KeptRecord> kept_records_;          // by uid
+  std::map<std::string, kube::JobPhase> recorded_phases_;  // by uid: the phase its record has
   std::optional<kube::KubeConnection> jobs_conn_;
   std::optional<kube::KubeConnection> deploy_conn_;
   std::optional<kube::MigrationJobs> jobs_;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 
 #include "backend/kube/job_record_cache.hpp"
 
@@ -81,6 +82,45 @@ TEST_F(JobRecordCacheTest, SavingAgainReplacesTheRecordAndPathsCannotEscape) {
   JobRecord evil = record("j", "../escape", "2026-11-21T10:00:00Z");
   EXPECT_FALSE(cache.save("stage", evil).ok());
   EXPECT_FALSE(fs::exists(root_ / "jobs/escape"));
+}
+
+TEST_F(JobRecordCacheTest, StampsNameEachRecordAndChangeWhenItIsSavedAgain) {
+  const JobRecordCache cache(root_);
+  EXPECT_TRUE(cache.stamps("stage").empty()) << "no directory yet";
+  ASSERT_TRUE(cache.save("stage", record("a", "uid-a", "2026-11-21T10:00:00Z")).ok());
+  ASSERT_TRUE(cache.save("stage", record("b", "uid-b", "2026-11-21T11:00:00Z")).ok());
+  auto before = cache.stamps("stage");
+  ASSERT_EQ(before.size(), 2u);
+  std::map<std::string, fs::file_time_type> by_uid;
+  for (const auto& s : before) by_uid[s.uid] = s.written;
+  ASSERT_EQ(by_uid.size(), 2u);
+  ASSERT_TRUE(by_uid.contains("uid-a") && by_uid.contains("uid-b"));
+
+  // Rewritten later (a new phase): its stamp moves, the other's does not.
+  fs::last_write_time(root_ / "jobs/stage/uid-a/job.json", by_uid["uid-a"] - std::chrono::seconds(10));
+  const auto old_a = fs::last_write_time(root_ / "jobs/stage/uid-a/job.json");
+  ASSERT_TRUE(cache.save("stage", record("a", "uid-a", "2026-11-21T10:00:00Z")).ok());
+  for (const auto& s : cache.stamps("stage")) {
+    if (s.uid == "uid-a") {
+      EXPECT_NE(s.written, old_a);
+    } else {
+      EXPECT_EQ(s.written, by_uid["uid-b"]);
+    }
+  }
+}
+
+TEST_F(JobRecordCacheTest, ALoadWithoutLogsHasThePodsButReadsNoLog) {
+  const JobRecordCache cache(root_);
+  ASSERT_TRUE(cache.save("stage", record("a", "uid-a", "2026-11-21T10:00:00Z")).ok());
+  auto light = cache.load_uid("stage", "uid-a", RecordParts::kWithoutLogs);
+  ASSERT_TRUE(light.ok() && light->has_value());
+  ASSERT_EQ((*light)->pods.size(), 1u);
+  EXPECT_EQ((*light)->pods[0].pod["metadata"]["name"], "a-abcde");
+  EXPECT_TRUE((*light)->pods[0].logs.empty());
+  EXPECT_TRUE((*light)->pods[0].previous_logs.empty());
+  auto full = cache.load_uid("stage", "uid-a");
+  ASSERT_TRUE(full.ok() && full->has_value());
+  EXPECT_EQ((*full)->pods[0].logs.at("migrate"), "INFO upgrade\nERROR boom\n");
 }
 
 TEST_F(JobRecordCacheTest, TheDefaultRootFollowsXdgStateHome) {

@@ -412,6 +412,29 @@ TEST_F(ResubmitTest, ARecordedJobIsASourceWhenTheClusterDeletedIt) {
   EXPECT_EQ(result->plan.name, "db-migration-5880242") << "the name is free again";
 }
 
+TEST_F(ResubmitTest, RecordingWithAMemoSkipsJobsAlreadyRecordedAtTheirPhase) {
+  store(served_job("db-migration-5880242", kShaA, kComplete));
+  auto listed = jobs_->list();
+  ASSERT_TRUE(listed.ok());
+  std::map<std::string, kube::JobPhase> known;
+  auto first = jobs_->record_decided(*records_, "stage", *listed, {}, &known);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_EQ(*first, 1);
+  ASSERT_EQ(known.size(), 1u);
+  EXPECT_EQ(known.begin()->second, kube::JobPhase::kComplete);
+
+  // The memo answers for the disk: a record that vanished is not looked for, nor taken again.
+  std::filesystem::remove_all(records_->root());
+  auto second = jobs_->record_decided(*records_, "stage", *listed, {}, &known);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 0);
+  EXPECT_TRUE(records_->stamps("stage").empty());
+  // Without the memo the disk is read and the record taken again.
+  auto third = jobs_->record_decided(*records_, "stage", *listed);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(*third, 1);
+}
+
 TEST(ResubmitProgress, DescribesTheJobAndEachPod) {
   kube::JobEntry job;
   job.view.name = "db-migration-5880242";
