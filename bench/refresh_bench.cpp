@@ -39,6 +39,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "bench/latency_proxy.hpp"
@@ -69,6 +71,7 @@ struct Args {
   bool rss = true;
   bool refresh = true;  // part a; --only-rss skips a and b
   fs::path mgate = fs::path(MGATE_BENCH_BIN_DIR) / "mgate";
+  bool hold = false;  // after part c: keep the seeded sandbox until DIR/hold is removed
   fs::path save_dir;  // when set: the last `mgate status --json` output of each row is kept here
 };
 
@@ -296,9 +299,11 @@ int parse_args(int argc, char** argv, Args& args) {
       args.runbook = false;
     } else if (a == "--no-rss") {
       args.rss = false;
+    } else if (a == "--hold") {
+      args.hold = true;
     } else {
       std::cerr << "usage: refresh_bench [--latency-ms N] [--runs N] [--runbook-runs N] [--mgate PATH]\n"
-                   "                     [--images N] [--jobs N] [--no-runbook] [--no-rss] [--only-rss] [--save-dir DIR]\n";
+                   "                     [--images N] [--jobs N] [--no-runbook] [--no-rss] [--only-rss] [--hold] [--save-dir DIR]\n";
       return 2;
     }
   }
@@ -508,6 +513,20 @@ int bench(const Args& args) {
                              codes(s.exit_codes));
     std::cout << fmt::format("\nseeding: {} Jobs (kubectl create -f List) {:.1f} s; {} images (boto3 put_image, 8 threads) {:.1f} s; last status output {} bytes\n",
                              args.jobs, jobs_s, args.images, images_s, out.size());
+  }
+  if (args.hold) {
+    // For profiling by hand: the environment of the last run as a sourceable file, then wait.
+    std::string lines;
+    for (const auto& [k, v] : envs[3]) {
+      std::string quoted = "'";
+      for (const char c : v) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      lines += "export " + k + "=" + quoted + "'\n";
+    }
+    write_file(dir / "hold.env", lines);
+    write_file(dir / "hold", "");
+    std::cerr << fmt::format("holding: . {} && mgate status --json (3 environments, 0 ms); rm {} to stop\n",
+                             (dir / "hold.env").string(), (dir / "hold").string());
+    while (fs::exists(dir / "hold")) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   for (auto& p : proxies.all) p->stop();
   if (auto s = sandbox.stop(); !s) std::cerr << "sandbox stop: " << s.error().message << "\n";

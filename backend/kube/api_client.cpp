@@ -124,6 +124,22 @@ Result<http::Response> ApiClient::call(http::Request request, const std::string&
 
 Result<ListResult> ApiClient::list(const ResourceRef& resource, const std::string& ns,
                                    const ListOptions& options, const std::stop_token& stop) {
+  std::vector<Json> items;
+  auto out = list_each(
+      resource, ns, options,
+      [&](Json& item) {
+        items.push_back(std::move(item));
+        return ok_status();
+      },
+      [&] { items.clear(); }, stop);
+  if (!out) return out.error();
+  out->items = std::move(items);
+  return out;
+}
+
+Result<ListResult> ApiClient::list_each(const ResourceRef& resource, const std::string& ns, const ListOptions& options,
+                                        const std::function<Status(Json& item)>& visit,
+                                        const std::function<void()>& restart, const std::stop_token& stop) {
   const std::string what = fmt::format("Kubernetes list {}{}", resource.qualified(), in_namespace(ns));
   ListResult out;
   std::string token;
@@ -141,15 +157,21 @@ Result<ListResult> ApiClient::list(const ResourceRef& resource, const std::strin
       // The continue token outlived the server's history: the pages so far may no longer
       // agree with the rest, so the list starts over, as client-go's pager does.
       ++out.restarts;
-      out.items.clear();
+      restart();
       token.clear();
       continue;
     }
     if (!res->ok()) return status_error(what, res->status, res->body);
     auto page = parse_list_page(what, res->body);
     if (!page) return page.error();
+    res->body = std::string();  // the text is parsed: free it before the items are visited
     ++out.pages;
-    for (auto& item : (*page)["items"]) out.items.push_back(std::move(item));
+    auto items = page->find("items");
+    if (items != page->end() && items->is_array()) {
+      for (auto& item : *items) {
+        if (Status s = visit(item); !s) return s.error();
+      }
+    }
     const Json meta = page->value("metadata", Json::object());
     if (out.resource_version.empty() || token.empty()) out.resource_version = meta.value("resourceVersion", "");
     token = meta.value("continue", "");

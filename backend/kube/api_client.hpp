@@ -102,6 +102,12 @@ class ApiClient {
   /// the last page; a 410 Expired continue token starts the list over (at most 3 times).
   Result<ListResult> list(const ResourceRef& resource, const std::string& ns,
                           const ListOptions& options = {}, const std::stop_token& stop = {});
+  /// The same list handed over page by page: `visit` takes each item as its page is read (the
+  /// page is freed before the next is asked for), `restart` is called when a 410 starts the list
+  /// over, so the caller drops what it took. The result's `items` stays empty.
+  Result<ListResult> list_each(const ResourceRef& resource, const std::string& ns, const ListOptions& options,
+                               const std::function<Status(Json& item)>& visit, const std::function<void()>& restart,
+                               const std::stop_token& stop = {});
   /// One object; NotFound is ErrorCode::kNotFound.
   Result<Json> get(const ResourceRef& resource, const std::string& ns, const std::string& name,
                    const std::stop_token& stop = {});

@@ -97,15 +97,20 @@ Result<MigrationJob> MigrationJobs::parse(const Json& job) const {
   return parse_migration_job(job, sha_of_tag_, Clock::now());
 }
 
-Result<std::vector<JobEntry>> MigrationJobs::list(const std::stop_token& stop) {
-  auto listed = client_.list(kJobs, ns_, ListOptions{.label_selector = selector_}, stop);
-  if (!listed) return listed.error();
+Result<std::vector<JobEntry>> MigrationJobs::list(const std::stop_token& stop,
+                                                  const std::function<bool(const MigrationJob&)>& keep_object) {
   std::vector<JobEntry> out;
-  for (Json& item : listed->items) {
-    auto view = parse(item);
-    if (!view) return view.error();
-    out.push_back(JobEntry{std::move(*view), std::move(item), false});
-  }
+  auto listed = client_.list_each(
+      kJobs, ns_, ListOptions{.label_selector = selector_},
+      [&](Json& item) -> Status {
+        auto view = parse(item);
+        if (!view) return view.error();
+        const bool keep = !keep_object || keep_object(*view);
+        out.push_back(JobEntry{std::move(*view), keep ? std::move(item) : Json(), false});
+        return ok_status();
+      },
+      [&] { out.clear(); }, stop);
+  if (!listed) return listed.error();
   std::stable_sort(out.begin(), out.end(), by_creation);
   return out;
 }

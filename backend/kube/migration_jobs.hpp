@@ -57,8 +57,10 @@ class MigrationJobs {
   /// `selector` picks the env's migration Jobs; `sha_of_tag` reads a commit from an image tag.
   MigrationJobs(ApiClient& client, std::string ns, std::string selector, ShaOfTag sha_of_tag);
 
-  /// The Jobs on the cluster, oldest first.
-  Result<std::vector<JobEntry>> list(const std::stop_token& stop = {});
+  /// The Jobs on the cluster, oldest first. With `keep_object`, an entry whose view it refuses
+  /// has a null `object` (the view is all a snapshot needs; the objects are dropped page by page).
+  Result<std::vector<JobEntry>> list(const std::stop_token& stop = {},
+                                     const std::function<bool(const MigrationJob&)>& keep_object = {});
   /// One Job by name (selected or not); nullopt when there is none.
   Result<std::optional<JobEntry>> get(const std::string& name, const std::stop_token& stop = {});
   /// The Job's Pods, by batch.kubernetes.io/job-name (job-name on older clusters).

@@ -90,7 +90,12 @@ class EnvSources {
     if (!jobs_) {
       jobs_.emplace(*(*conn)->client, (*conn)->ns, env_.kube.jobs.selector, kube::sha_of_tag(patterns_->built));
     }
-    auto live = jobs_->list();
+    // Only a decided Job not yet recorded at its phase needs its object (for the record).
+    auto live = jobs_->list({}, [this](const kube::MigrationJob& job) {
+      if (!records_ || !job.status.decided()) return false;
+      const auto it = recorded_phases_.find(job.uid);
+      return it == recorded_phases_.end() || it->second != job.status.phase;
+    });
     if (!live) return live.error();
     auto pods = (*conn)->client->list(kube::kPods, (*conn)->ns);
     if (!pods) return pods.error();
