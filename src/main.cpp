@@ -4,6 +4,8 @@
 // into the stable exit codes of DESIGN.md §4. Only src/ and ui/term/ end the
 // program.
 
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 
 #include <fmt/format.h>
@@ -68,6 +70,11 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A refresh runs every environment's sources on threads of their own. glibc gives each thread
+  // an arena and keeps what a thread freed in that arena, so the process would peak at the sum
+  // of the threads' peaks; with one arena the memory a source freed serves the next one. The
+  // threads wait on the network, not on malloc (docs/performance.md, peak RSS).
+  mallopt(M_ARENA_MAX, 1);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

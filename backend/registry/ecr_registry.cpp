@@ -24,13 +24,15 @@ Result<std::vector<TaggedImage>> EcrRegistry::list_images(const std::function<bo
   auto images = client_.describe_images(repository_);
   if (!images) return images.error();
   std::vector<TaggedImage> out;
-  for (const auto& image : *images) {
-    for (const auto& tag : image.tags) {
+  out.reserve(images->size());
+  for (auto& image : *images) {
+    for (auto& tag : image.tags) {
       if (wanted && !wanted(tag)) continue;
-      TaggedImage t{tag, image.digest, image.manifest_media_type, std::nullopt};
+      TaggedImage t{std::move(tag), image.digest, image.manifest_media_type, std::nullopt};
       if (image.pushed_at) t.pushed_at = from_epoch_seconds(*image.pushed_at);
       out.push_back(std::move(t));
     }
+    image = aws::EcrImage{};  // its strings are freed for the next ones to reuse
   }
   return out;
 }

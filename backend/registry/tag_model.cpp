@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "backend/core/strings.hpp"
 #include "backend/registry/media_types.hpp"
@@ -12,8 +13,8 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<TagState> state_of(const TaggedImage& image) {
-  return TagState{image.tag, image.digest, image.media_type, image.pushed_at};
+std::optional<TagState> state_of(TaggedImage&& image) {
+  return TagState{std::move(image.tag), std::move(image.digest), std::move(image.media_type), image.pushed_at};
 }
 
 /// The child manifest of an index that dates it: linux/amd64, else the first real platform
@@ -70,22 +71,26 @@ Result<TagPatterns> TagPatterns::for_env(const config::Environment& env) {
   return TagPatterns{std::move(*built), std::move(*migrated)};
 }
 
-std::vector<ShaImages> group_by_sha(const std::vector<TaggedImage>& images, const TagPatterns& patterns) {
-  std::map<std::string, ShaImages> by_sha;
-  for (const auto& image : images) {
-    if (auto sha = patterns.migrated.match(image.tag)) {
-      auto& row = by_sha[*sha];
-      row.sha = *sha;
-      row.migrated = state_of(image);
-    } else if (auto built_sha = patterns.built.match(image.tag)) {
-      auto& row = by_sha[*built_sha];
-      row.sha = *built_sha;
-      row.built = state_of(image);
-    }
-  }
+std::vector<ShaImages> group_by_sha(std::vector<TaggedImage> images, const TagPatterns& patterns) {
+  // One row per commit, found through an index; the tags' strings move into the rows, so a
+  // repository of thousands of images is not held twice.
   std::vector<ShaImages> out;
-  out.reserve(by_sha.size());
-  for (auto& [sha, row] : by_sha) {
+  out.reserve(images.size());
+  std::unordered_map<std::string, std::size_t> row_of;
+  for (auto& image : images) {
+    auto migrated_sha = patterns.migrated.match(image.tag);
+    auto sha = migrated_sha ? migrated_sha : patterns.built.match(image.tag);
+    if (!sha) continue;
+    auto [it, added] = row_of.try_emplace(*sha, out.size());
+    if (added) {
+      out.emplace_back();
+      out.back().sha = std::move(*sha);
+    }
+    ShaImages& row = out[it->second];
+    (migrated_sha ? row.migrated : row.built) = state_of(std::move(image));
+  }
+  images = {};
+  for (auto& row : out) {
     const std::optional<TagState>& primary = row.built ? row.built : row.migrated;
     row.pushed_at = primary->pushed_at;
     if (!row.pushed_at && row.migrated) row.pushed_at = row.migrated->pushed_at;
@@ -94,13 +99,16 @@ std::vector<ShaImages> group_by_sha(const std::vector<TaggedImage>& images, cons
       row.build_date = row.pushed_at;
       row.build_date_source = BuildDateSource::kPushedTime;
     }
-    out.push_back(std::move(row));
   }
+  std::sort(out.begin(), out.end(), [](const ShaImages& a, const ShaImages& b) { return a.sha < b.sha; });
+  if (out.capacity() > 2 * out.size()) out.shrink_to_fit();  // most images carry one of our tags
   return out;
 }
 
 void sort_newest_first(std::vector<ShaImages>& shas) {
-  std::stable_sort(shas.begin(), shas.end(), [](const ShaImages& a, const ShaImages& b) {
+  // A total order (commits are unique), so an in-place sort gives what a stable one would,
+  // without a buffer the size of the repository.
+  std::sort(shas.begin(), shas.end(), [](const ShaImages& a, const ShaImages& b) {
     if (a.build_date.has_value() != b.build_date.has_value()) return a.build_date.has_value();
     if (a.build_date && *a.build_date != *b.build_date) return *a.build_date > *b.build_date;
     if (a.pushed_at.has_value() != b.pushed_at.has_value()) return a.pushed_at.has_value();
@@ -185,7 +193,7 @@ Result<TagModel> TagReader::read() {
   });
   if (!images) return images.error();
   model.other_tags = others;
-  model.shas = group_by_sha(*images, patterns_);
+  model.shas = group_by_sha(std::move(*images), patterns_);
   sort_newest_first(model.shas);  // by push time here: the newest get their details first
   std::size_t detailed = 0;
   for (auto& row : model.shas) {
@@ -261,7 +269,7 @@ Result<std::string> resolve_commit(Registry& reg, const TagPatterns& patterns, c
   if (!images) return images.error();
   TagModel model;
   model.registry = reg.describe();
-  model.shas = group_by_sha(*images, patterns);
+  model.shas = group_by_sha(std::move(*images), patterns);
   auto row = find_sha(model, sha);
   if (!row) {
     if (row.error().code != ErrorCode::kNotFound) return row.error();

@@ -73,7 +73,8 @@ struct TagPatterns {
 
 /// The tags grouped by commit, without build dates: pure, for tests and for read().
 /// A tag matching both patterns counts as migrated when it matches the migrated one.
-std::vector<ShaImages> group_by_sha(const std::vector<TaggedImage>& images, const TagPatterns& patterns);
+/// Rows come ordered by sha.
+std::vector<ShaImages> group_by_sha(std::vector<TaggedImage> images, const TagPatterns& patterns);
 
 /// Orders commits newest build first (then newest push), undated ones last, ties by sha.
 void sort_newest_first(std::vector<ShaImages>& shas);
