@@ -288,14 +288,30 @@ Result<JobEntry> MigrationJobs::follow(const std::string& name, const std::strin
 
 std::vector<JobEntry> MigrationJobs::with_records(std::vector<JobEntry> live,
                                                   const std::vector<JobRecord>& records) const {
+  std::vector<JobEntry> recorded;
+  for (const JobRecord& r : records) {
+    auto entry = recorded_entry(r);
+    if (!entry) continue;
+    entry->object = r.job;
+    recorded.push_back(std::move(*entry));
+  }
+  return with_recorded(std::move(live), std::move(recorded));
+}
+
+std::optional<JobEntry> MigrationJobs::recorded_entry(const JobRecord& record) const {
+  auto view = parse(record.job);
+  if (!view) return std::nullopt;
+  // The TTL countdown ended with the Job: a record has none.
+  view->ttl_left.reset();
+  return JobEntry{std::move(*view), Json(), true};
+}
+
+std::vector<JobEntry> MigrationJobs::with_recorded(std::vector<JobEntry> live, std::vector<JobEntry> recorded) {
   std::set<std::string> uids;
   for (const JobEntry& j : live) uids.insert(j.view.uid);
-  for (const JobRecord& r : records) {
-    auto view = parse(r.job);
-    if (!view || uids.contains(view->uid)) continue;
-    // The TTL countdown ended with the Job: a record has none.
-    view->ttl_left.reset();
-    live.push_back(JobEntry{std::move(*view), r.job, true});
+  for (JobEntry& r : recorded) {
+    if (uids.contains(r.view.uid)) continue;
+    live.push_back(std::move(r));
   }
   std::stable_sort(live.begin(), live.end(), by_creation);
   return live;

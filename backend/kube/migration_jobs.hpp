@@ -104,6 +104,12 @@ class MigrationJobs {
   Result<MigrationJob> parse(const Json& job) const;
   /// The live Jobs, then the recorded ones the cluster no longer has (from_record), oldest first.
   std::vector<JobEntry> with_records(std::vector<JobEntry> live, const std::vector<JobRecord>& records) const;
+  /// The same from records already parsed (`recorded`: from_record entries, e.g. from
+  /// recorded_entry); a recorded Job the cluster still has is left out.
+  static std::vector<JobEntry> with_recorded(std::vector<JobEntry> live, std::vector<JobEntry> recorded);
+  /// A record as a from_record entry (no object; the TTL countdown ended with the Job); nullopt
+  /// when its Job does not parse.
+  std::optional<JobEntry> recorded_entry(const JobRecord& record) const;
 
  private:
   /// Each pod of the Job with every container's log (and the previous run's).

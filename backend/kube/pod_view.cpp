@@ -96,22 +96,52 @@ Result<PodView> parse_pod(const Json& pod) {
   return v;
 }
 
+namespace {
+
+// The Job a Pod belongs to by its labels: batch.kubernetes.io/job-name since v1.27, job-name on
+// older clusters (and Pods created before an upgrade).
+const std::string* job_name_of(const PodView& pod) {
+  auto label = pod.labels.find("batch.kubernetes.io/job-name");
+  if (label == pod.labels.end()) label = pod.labels.find("job-name");
+  return label == pod.labels.end() ? nullptr : &label->second;
+}
+
+void oldest_first(std::vector<PodView>& pods) {
+  std::stable_sort(pods.begin(), pods.end(), [](const PodView& a, const PodView& b) {
+    return a.created != b.created ? a.created < b.created : a.name < b.name;
+  });
+}
+
+bool in_namespace(const PodView& pod, const std::string& ns) {
+  return pod.namespace_.empty() || ns.empty() || pod.namespace_ == ns;
+}
+
+}  // namespace
+
 std::vector<PodView> pods_of_job(const std::vector<Json>& pods, const MigrationJob& job) {
   std::vector<PodView> out;
   for (const Json& json : pods) {
     auto pod = parse_pod(json);
     if (!pod) continue;
-    // Since v1.27 the controller labels Pods batch.kubernetes.io/job-name; older clusters (and
-    // Pods created before an upgrade) carry only job-name.
-    auto label = pod->labels.find("batch.kubernetes.io/job-name");
-    if (label == pod->labels.end()) label = pod->labels.find("job-name");
-    if (label == pod->labels.end() || label->second != job.name) continue;
-    if (!pod->namespace_.empty() && !job.namespace_.empty() && pod->namespace_ != job.namespace_) continue;
+    const std::string* name = job_name_of(*pod);
+    if (name == nullptr || *name != job.name || !in_namespace(*pod, job.namespace_)) continue;
     out.push_back(std::move(pod).value());
   }
-  std::stable_sort(out.begin(), out.end(), [](const PodView& a, const PodView& b) {
-    return a.created != b.created ? a.created < b.created : a.name < b.name;
-  });
+  oldest_first(out);
+  return out;
+}
+
+std::map<std::string, std::vector<PodView>> pods_by_job(const std::vector<Json>& pods, const std::string& ns) {
+  std::map<std::string, std::vector<PodView>> out;
+  for (const Json& json : pods) {
+    auto pod = parse_pod(json);
+    if (!pod) continue;
+    const std::string* name = job_name_of(*pod);
+    if (name == nullptr || !in_namespace(*pod, ns)) continue;
+    const std::string job = *name;
+    out[job].push_back(std::move(pod).value());
+  }
+  for (auto& [job, list] : out) oldest_first(list);
   return out;
 }
 

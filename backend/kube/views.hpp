@@ -167,6 +167,11 @@ std::int64_t attempts_with_restarts(const MigrationJob& job, const std::vector<P
 /// batch.kubernetes.io/job-name, or job-name on clusters older than v1.27; oldest first.
 std::vector<PodView> pods_of_job(const std::vector<Json>& pods, const MigrationJob& job);
 
+/// The Pods of every Job of namespace `ns` at once: each Pod parsed once and filed under its Job's
+/// name by the same labels; each list oldest first. For many Jobs, where pods_of_job per Job
+/// would parse every Pod once per Job.
+std::map<std::string, std::vector<PodView>> pods_by_job(const std::vector<Json>& pods, const std::string& ns);
+
 // ---------------------------------------------------------------------------------------------
 // Events
 

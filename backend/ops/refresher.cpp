@@ -101,30 +101,26 @@ class EnvSources {
     if (!pods) return pods.error();
     JobsData out;
     out.ns = (*conn)->ns;
-    std::vector<kube::JobRecord> recorded;
+    std::vector<kube::JobEntry> recorded;
     if (records_) {
       // Decided Jobs are recorded before a TTL or a hook policy can delete them.
       if (auto saved = jobs_->record_decided(*records_, env_.name, *live, {}, &recorded_phases_); !saved) {
         return saved.error();
       }
-      auto kept = kept_records();
-      if (!kept) return kept.error();
-      recorded = std::move(*kept);
+      if (Status read = read_records(); !read) return read.error();
+      for (const auto& [uid, kept] : kept_records_) recorded.push_back(kube::JobEntry{kept.view, {}, true});
     }
-    out.jobs = jobs_->with_records(std::move(*live), recorded);
     // The views are what a snapshot shows; the objects were for the records, taken above.
-    for (auto& j : out.jobs) j.object = kube::Json();
+    for (auto& j : *live) j.object = kube::Json();
+    out.jobs = kube::MigrationJobs::with_recorded(std::move(*live), std::move(recorded));
+    auto live_pods = kube::pods_by_job(pods->items, out.ns);
     for (const auto& j : out.jobs) {
-      if (!j.from_record) {
-        out.pods.push_back(kube::pods_of_job(pods->items, j.view));
+      if (j.from_record) {
+        out.pods.push_back(kept_records_.at(j.view.uid).pods);
         continue;
       }
-      std::vector<kube::Json> kept;
-      for (const auto& r : recorded) {
-        if (r.job["metadata"].value("uid", "") != j.view.uid) continue;
-        for (const auto& p : r.pods) kept.push_back(p.pod);
-      }
-      out.pods.push_back(kube::pods_of_job(kept, j.view));
+      auto it = live_pods.find(j.view.name);
+      out.pods.push_back(it == live_pods.end() ? std::vector<kube::PodView>{} : std::move(it->second));
     }
     return out;
   }
@@ -151,9 +147,9 @@ class EnvSources {
     return reader_->read();
   }
 
-  // The environment's records without their logs, read from disk only when new or rewritten
-  // since the last refresh.
-  Result<std::vector<kube::JobRecord>> kept_records() {
+  // The environment's records as views, read from disk (without their logs) only when new or
+  // rewritten since the last refresh.
+  Status read_records() {
     std::map<std::string, KeptRecord> now;
     for (auto& stamp : records_->stamps(env_.name)) {
       auto it = kept_records_.find(stamp.uid);
@@ -163,13 +159,16 @@ class EnvSources {
       }
       auto record = records_->load_uid(env_.name, stamp.uid, kube::RecordParts::kWithoutLogs);
       if (!record) return record.error();
-      if (*record) now.emplace(stamp.uid, KeptRecord{stamp.written, std::move(**record)});
+      if (!*record) continue;
+      auto entry = jobs_->recorded_entry(**record);
+      if (!entry || entry->view.uid != stamp.uid) continue;
+      std::vector<kube::Json> pods;
+      for (auto& p : (*record)->pods) pods.push_back(std::move(p.pod));
+      auto pod_views = kube::pods_of_job(pods, entry->view);
+      now.emplace(stamp.uid, KeptRecord{stamp.written, std::move(entry->view), std::move(pod_views)});
     }
     kept_records_ = std::move(now);
-    std::vector<kube::JobRecord> out;
-    out.reserve(kept_records_.size());
-    for (const auto& [uid, kept] : kept_records_) out.push_back(kept.record);
-    return out;
+    return ok_status();
   }
 
   Result<DeployData> read_deploy() {
@@ -204,9 +203,10 @@ class EnvSources {
   std::optional<kube::JobRecordCache> records_;
   struct KeptRecord {
     std::filesystem::file_time_type written;
-    kube::JobRecord record;
+    kube::MigrationJob view;
+    std::vector<kube::PodView> pods;
   };
-  std::map<std::string, KeptRecord> kept_records_;          // by uid
+  std::map<std::string, KeptRecord> kept_records_;          // by uid: the records, as views
   std::map<std::string, kube::JobPhase> recorded_phases_;  // by uid: the phase its record has
   std::optional<kube::KubeConnection> jobs_conn_;
   std::optional<kube::KubeConnection> deploy_conn_;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -22,6 +23,7 @@
 #include "backend/ops/refresher.hpp"
 #include "tests/integration/shared_sandbox.hpp"
 #include "tests/integration/kube_migration_support.hpp"
+#include "tests/integration/kube_support.hpp"
 #include "tests/integration/scenario_fixture.hpp"
 
 namespace mgate::sandbox::testing {
@@ -204,6 +206,43 @@ TEST_F(KubeStatus, AStoppedServiceMarksOnlyItsSourceStaleAndExitsFour) {
   EXPECT_EQ(env["sources"]["database"]["state"], "ok");
   EXPECT_EQ(env["sources"]["jobs"]["state"], "ok");
   EXPECT_EQ(env["sources"]["deploy"]["state"], "ok");
+}
+
+TEST_F(KubeStatus, AJobDeletedBetweenRefreshesIsShownFromItsRecord) {
+  ASSERT_NO_FATAL_FAILURE(seed("healthy"));
+  auto loaded = backend::config::load(dir_ / "mgate.yaml");
+  ASSERT_TRUE(std::holds_alternative<backend::config::Loaded>(loaded));
+  const auto& config = std::get<backend::config::Loaded>(loaded).config;
+  const ScopedEnv scoped(env());
+  ops::Refresher refresher(config, {config.find("stage")}, ops::RefreshOptions{dir_ / "refresher-state"});
+  const std::string job = "db-migration-" + sha("A").substr(0, 7);
+  const auto first = refresher.refresh();
+  ASSERT_FALSE(first[0]->partial()) << ops::to_json(*first[0])["sources"].dump(2);
+  ASSERT_TRUE(fs::exists(dir_ / "refresher-state" / "jobs" / "stage")) << "the Complete Job was recorded";
+
+  // Its TTL ran out, say: the cluster no longer has it.
+  const KubeRun del = kubectl(*sandbox_, {"delete", "job", job, "-n", "udab", "--wait=true"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+
+  for (int round = 2; round <= 3; ++round) {  // the third reads the kept record, not the disk
+    const auto next = refresher.refresh();
+    const ops::EnvSnapshot& s = *next[0];
+    ASSERT_FALSE(s.partial()) << ops::to_json(s)["sources"].dump(2);
+    const auto& jobs = s.jobs.value->jobs;
+    const auto it = std::find_if(jobs.begin(), jobs.end(), [&](const auto& j) { return j.view.name == job; });
+    ASSERT_NE(it, jobs.end()) << "round " << round;
+    EXPECT_TRUE(it->from_record);
+    EXPECT_EQ(it->view.status.phase, backend::kube::JobPhase::kComplete);
+    const auto& pods = s.jobs.value->pods[static_cast<std::size_t>(it - jobs.begin())];
+    ASSERT_EQ(pods.size(), 1u) << "the record's pod";
+    EXPECT_EQ(pods[0].phase, "Succeeded");
+    ASSERT_NE(s.current_gate(), nullptr);
+    EXPECT_EQ(s.current_gate()->job, job);
+    EXPECT_EQ(s.current_gate()->blocked_at, ops::GateStep::kDone) << s.current_gate()->blocking;
+    const Json listed = ops::to_json(s)["sources"]["jobs"]["value"];
+    ASSERT_EQ(listed["jobs"].size(), 1u);
+    EXPECT_EQ(listed["jobs"][0]["from_record"], true);
+  }
 }
 
 // Runs git in `repo` (argv, never a shell); the output, or "" after a failed command.

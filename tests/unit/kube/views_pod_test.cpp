@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -185,6 +186,30 @@ TEST(PodView, PodsOfJobByLabelWithFallback) {
   EXPECT_EQ(attempts_with_restarts(job, mine), 5);
   job.restart_policy = "Never";
   EXPECT_EQ(attempts_with_restarts(job, mine), 1);
+}
+
+TEST(PodView, PodsByJobFilesEachPodOnceUnderTheSameLabels) {
+  const std::vector<Json> pods = {
+      labelled_pod("new-b", "2026-11-20T10:02:00Z",
+                   {{"batch.kubernetes.io/job-name", "db-migration"}, {"job-name", "db-migration"}}),
+      labelled_pod("old-a", "2026-11-20T10:01:00Z", {{"job-name", "db-migration"}}),
+      labelled_pod("other", "2026-11-20T10:00:00Z", {{"batch.kubernetes.io/job-name", "db-migration-2"}}),
+      labelled_pod("stale", "2026-11-20T10:00:00Z",
+                   {{"batch.kubernetes.io/job-name", "other"}, {"job-name", "db-migration"}}),
+      labelled_pod("elsewhere", "2026-11-20T10:00:00Z", {{"job-name", "db-migration"}}, "prod"),
+      labelled_pod("web", "2026-11-20T09:00:00Z", {{"app", "udab-server"}}),  // no Job's
+  };
+  const auto by_job = pods_by_job(pods, "stage");
+  std::map<std::string, std::vector<std::string>> names;
+  for (const auto& [job, list] : by_job)
+    for (const auto& p : list) names[job].push_back(p.name);
+  EXPECT_EQ(names, (std::map<std::string, std::vector<std::string>>{
+                       {"db-migration", {"old-a", "new-b"}}, {"db-migration-2", {"other"}}, {"other", {"stale"}}}));
+  // The same answer pods_of_job gives for each of them.
+  MigrationJob job;
+  job.name = "db-migration";
+  job.namespace_ = "stage";
+  ASSERT_EQ(pods_of_job(pods, job).size(), by_job.at("db-migration").size());
 }
 
 TEST(EventView, CoreEventWithCount) {
