@@ -72,6 +72,12 @@ void read_times(const Fields& f, MigrationJob& job, Clock::time_point now) {
     // A failed Job has no completionTime: its Failed condition says when it ended.
     job.finished = job.status.since ? job.status.since : job.completion;
   }
+  times_at(job, now);
+}
+
+}  // namespace
+
+void times_at(MigrationJob& job, Clock::time_point now) {
   if (job.start) {
     if (job.finished) {
       job.duration = duration_cast<seconds>(*job.finished - *job.start);
@@ -84,8 +90,6 @@ void read_times(const Fields& f, MigrationJob& job, Clock::time_point now) {
     job.ttl_left = std::max(seconds(0), duration_cast<seconds>(deletes_at - now));
   }
 }
-
-}  // namespace
 
 const char* to_string(JobPhase phase) {
   switch (phase) {

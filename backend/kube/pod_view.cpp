@@ -132,14 +132,21 @@ std::vector<PodView> pods_of_job(const std::vector<Json>& pods, const MigrationJ
 }
 
 std::map<std::string, std::vector<PodView>> pods_by_job(const std::vector<Json>& pods, const std::string& ns) {
-  std::map<std::string, std::vector<PodView>> out;
+  std::vector<PodView> views;
+  views.reserve(pods.size());
   for (const Json& json : pods) {
-    auto pod = parse_pod(json);
-    if (!pod) continue;
-    const std::string* name = job_name_of(*pod);
-    if (name == nullptr || !in_namespace(*pod, ns)) continue;
+    if (auto pod = parse_pod(json)) views.push_back(std::move(pod).value());
+  }
+  return pods_by_job(std::move(views), ns);
+}
+
+std::map<std::string, std::vector<PodView>> pods_by_job(std::vector<PodView> pods, const std::string& ns) {
+  std::map<std::string, std::vector<PodView>> out;
+  for (PodView& pod : pods) {
+    const std::string* name = job_name_of(pod);
+    if (name == nullptr || !in_namespace(pod, ns)) continue;
     const std::string job = *name;
-    out[job].push_back(std::move(pod).value());
+    out[job].push_back(std::move(pod));
   }
   for (auto& [job, list] : out) oldest_first(list);
   return out;

@@ -159,6 +159,10 @@ ShaOfTag sha_of_tag(const registry::TagPattern& pattern);
 /// Reads a batch/v1 Job. `now` gives the running duration and the TTL countdown.
 Result<MigrationJob> parse_migration_job(const Json& job, const ShaOfTag& sha_of_tag, Clock::time_point now);
 
+/// The fields that depend on the time a view is read at (a running Job's duration, the TTL
+/// left), computed again for `now`: a view kept since it was parsed is brought up to date.
+void times_at(MigrationJob& job, Clock::time_point now);
+
 /// The Job's attempts counting restarts in place: with restartPolicy OnFailure a failed container
 /// restarts inside the same Pod, so the Pods' restart counts are added (Never: attempts as is).
 std::int64_t attempts_with_restarts(const MigrationJob& job, const std::vector<PodView>& pods);
@@ -171,6 +175,8 @@ std::vector<PodView> pods_of_job(const std::vector<Json>& pods, const MigrationJ
 /// name by the same labels; each list oldest first. For many Jobs, where pods_of_job per Job
 /// would parse every Pod once per Job.
 std::map<std::string, std::vector<PodView>> pods_by_job(const std::vector<Json>& pods, const std::string& ns);
+/// The same from Pods already parsed.
+std::map<std::string, std::vector<PodView>> pods_by_job(std::vector<PodView> pods, const std::string& ns);
 
 // ---------------------------------------------------------------------------------------------
 // Events

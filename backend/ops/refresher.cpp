@@ -8,6 +8,7 @@
 
 #include "backend/db/postgres_version_store.hpp"
 #include "backend/kube/connection.hpp"
+#include "backend/kube/watched_list.hpp"
 #include "backend/ops/gate.hpp"
 #include "backend/registry/open_registry.hpp"
 
@@ -36,6 +37,9 @@ Sourced<T> fetch_source(const Sourced<T>* previous, Fetch&& fetch) {
   return out;
 }
 
+// How long the first refresh with watches waits for their lists.
+constexpr std::chrono::seconds kFirstSync{30};
+
 std::optional<std::string> refresher_getenv(const std::string& name) {
   const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): read-only use
   return v == nullptr ? std::nullopt : std::optional<std::string>(v);
@@ -47,7 +51,7 @@ std::optional<std::string> refresher_getenv(const std::string& name) {
 /// has its own client, so the sources of one environment can be fetched at once.
 class EnvSources {
  public:
-  EnvSources(const config::Environment& env, const RefreshOptions& options) : env_(env) {
+  EnvSources(const config::Environment& env, const RefreshOptions& options) : env_(env), watch_(options.watch) {
     if (auto patterns = registry::TagPatterns::for_env(env)) patterns_ = std::move(*patterns);
     if (options.records_root) records_.emplace(*options.records_root);
   }
@@ -73,10 +77,14 @@ class EnvSources {
   }
 
  private:
+  Result<kube::KubeConnection> open_connection() const {
+    return kube::connect(env_.kube, kube::KubeconfigSources::from_process(env_.kube.kubeconfig),
+                         kube::InClusterSources::from_process());
+  }
+
   Result<kube::KubeConnection*> connection(std::optional<kube::KubeConnection>& slot) {
     if (!slot) {
-      auto c = kube::connect(env_.kube, kube::KubeconfigSources::from_process(env_.kube.kubeconfig),
-                             kube::InClusterSources::from_process());
+      auto c = open_connection();
       if (!c) return c.error();
       slot.emplace(std::move(*c));
     }
@@ -90,30 +98,46 @@ class EnvSources {
     if (!jobs_) {
       jobs_.emplace(*(*conn)->client, (*conn)->ns, env_.kube.jobs.selector, kube::sha_of_tag(patterns_->built));
     }
-    // Only a decided Job not yet recorded at its phase needs its object (for the record).
-    auto live = jobs_->list({}, [this](const kube::MigrationJob& job) {
-      if (!records_ || !job.status.decided()) return false;
-      const auto it = recorded_phases_.find(job.uid);
-      return it == recorded_phases_.end() || it->second != job.status.phase;
-    });
-    if (!live) return live.error();
-    auto pods = (*conn)->client->list(kube::kPods, (*conn)->ns);
-    if (!pods) return pods.error();
+    std::vector<kube::JobEntry> live;
+    std::map<std::string, std::vector<kube::PodView>> live_pods;
+    if (watch_) {
+      if (Status read = read_watched((*conn)->ns, live, live_pods); !read) return read.error();
+    } else {
+      // Only a decided Job not yet recorded at its phase needs its object (for the record).
+      auto listed = jobs_->list({}, [this](const kube::MigrationJob& job) {
+        if (!records_ || !job.status.decided()) return false;
+        const auto it = recorded_phases_.find(job.uid);
+        return it == recorded_phases_.end() || it->second != job.status.phase;
+      });
+      if (!listed) return listed.error();
+      live = std::move(*listed);
+      auto pods = (*conn)->client->list(kube::kPods, (*conn)->ns);
+      if (!pods) return pods.error();
+      live_pods = kube::pods_by_job(pods->items, (*conn)->ns);
+    }
     JobsData out;
     out.ns = (*conn)->ns;
     std::vector<kube::JobEntry> recorded;
     if (records_) {
       // Decided Jobs are recorded before a TTL or a hook policy can delete them.
-      if (auto saved = jobs_->record_decided(*records_, env_.name, *live, {}, &recorded_phases_); !saved) {
+      if (auto saved = jobs_->record_decided(*records_, env_.name, live, {}, &recorded_phases_); !saved) {
         return saved.error();
+      }
+      if (watches_) {
+        // Recorded: the watched copy need not keep the object any longer.
+        for (const auto& j : live) {
+          const auto it = recorded_phases_.find(j.view.uid);
+          if (!j.object.is_null() && it != recorded_phases_.end() && it->second == j.view.status.phase) {
+            watches_->jobs.modify(j.view.uid, [](kube::JobEntry& kept) { kept.object = kube::Json(); });
+          }
+        }
       }
       if (Status read = read_records(); !read) return read.error();
       for (const auto& [uid, kept] : kept_records_) recorded.push_back(kube::JobEntry{kept.view, {}, true});
     }
     // The views are what a snapshot shows; the objects were for the records, taken above.
-    for (auto& j : *live) j.object = kube::Json();
-    out.jobs = kube::MigrationJobs::with_recorded(std::move(*live), std::move(recorded));
-    auto live_pods = kube::pods_by_job(pods->items, out.ns);
+    for (auto& j : live) j.object = kube::Json();
+    out.jobs = kube::MigrationJobs::with_recorded(std::move(live), std::move(recorded));
     for (const auto& j : out.jobs) {
       if (j.from_record) {
         out.pods.push_back(kept_records_.at(j.view.uid).pods);
@@ -145,6 +169,47 @@ class EnvSources {
       reader_.emplace(*registry_, *patterns_);
     }
     return reader_->read();
+  }
+
+  // The Jobs and the pods from the watches (opened on the first call, each on a connection of
+  // its own), with the time-dependent fields brought to now.
+  Status read_watched(const std::string& ns, std::vector<kube::JobEntry>& jobs,
+                      std::map<std::string, std::vector<kube::PodView>>& pods) {
+    if (!watches_) {
+      auto jobs_conn = open_connection();
+      if (!jobs_conn) return jobs_conn.error();
+      auto pods_conn = open_connection();
+      if (!pods_conn) return pods_conn.error();
+      watches_.reset(new Watches{
+          kube::WatchedList<kube::JobEntry>(
+              std::move(jobs_conn->client), kube::kJobs, ns, kube::ListOptions{.label_selector = env_.kube.jobs.selector},
+              [this](kube::Json& object) -> std::optional<kube::JobEntry> {
+                auto view = jobs_->parse(object);  // const: the Job's fields and the tag pattern only
+                if (!view) return std::nullopt;
+                // A decided Job keeps its object until it is recorded.
+                const bool keep = records_.has_value() && view->status.decided();
+                return kube::JobEntry{std::move(*view), keep ? std::move(object) : kube::Json(), false};
+              }),
+          kube::WatchedList<kube::PodView>(std::move(pods_conn->client), kube::kPods, ns, kube::ListOptions{},
+                                           [](kube::Json& object) -> std::optional<kube::PodView> {
+                                             auto pod = kube::parse_pod(object);
+                                             if (!pod) return std::nullopt;
+                                             const auto& l = pod->labels;
+                                             if (!l.contains("job-name") && !l.contains("batch.kubernetes.io/job-name")) {
+                                               return std::nullopt;  // not a Job's
+                                             }
+                                             return std::move(*pod);
+                                           })});
+    }
+    auto listed = watches_->jobs.current(kFirstSync);
+    if (!listed) return listed.error();
+    const auto now = Clock::now();
+    for (auto& j : *listed) kube::times_at(j.view, now);
+    jobs = std::move(*listed);
+    auto pod_views = watches_->pods.current(kFirstSync);
+    if (!pod_views) return pod_views.error();
+    pods = kube::pods_by_job(std::move(*pod_views), ns);
+    return ok_status();
   }
 
   // The environment's records as views, read from disk (without their logs) only when new or
@@ -214,6 +279,13 @@ class EnvSources {
   std::unique_ptr<db::VersionStore> store_;
   std::unique_ptr<registry::Registry> registry_;
   std::optional<registry::TagReader> reader_;
+  bool watch_ = false;
+  struct Watches {
+    kube::WatchedList<kube::JobEntry> jobs;
+    kube::WatchedList<kube::PodView> pods;
+  };
+  // With RefreshOptions::watch. Last: its threads call into jobs_ and records_, so it goes first.
+  std::unique_ptr<Watches> watches_;
 };
 
 Refresher::Refresher(const config::Config& config, std::vector<const config::Environment*> envs,

@@ -24,6 +24,10 @@ namespace mgate::backend::ops {
 struct RefreshOptions {
   /// Where finished Jobs are recorded (and read back once deleted); nullopt: no records.
   std::optional<std::filesystem::path> records_root;
+  /// Keep each environment's Jobs and pods current with watches (a console that refreshes
+  /// again and again): after the first refresh they cost no request. Off, each refresh lists
+  /// them (a one-shot `mgate status`, which would only open watches to close them).
+  bool watch = false;
 };
 
 class EnvSources;

@@ -39,9 +39,13 @@ bool matches(const WatchState& w, const Json& object) {
 // The event a watcher sees for one change, if any.
 void translate(WatchState& w, const Change& change) {
   const std::string uid = change.object["metadata"].value("uid", "");
+  // A watch resumed from a resourceVersion starts with the objects that match when it opens, not
+  // those that matched at that version: an object created since is not visible yet (it is
+  // ADDED), and one deleted since is judged by its last state, as the API server's cache does.
+  if (change.type == ChangeType::kAdded) w.visible.erase(uid);
   const bool was = w.visible.count(uid) > 0;
   if (change.type == ChangeType::kDeleted) {
-    if (was) {
+    if (was || matches(w, change.object)) {
       w.visible.erase(uid);
       w.pending += encode("DELETED", change.object);
     }

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "backend/kube/api_client.hpp"
+#include "backend/kube/watched_list.hpp"
 #include "tests/sandbox/kubesim/api_server.hpp"
 #include "tests/sandbox/kubesim/deletion.hpp"
 
@@ -214,6 +216,73 @@ TEST_F(ApiClientTest, WatchDeliversEventsFromAResourceVersionAndReportsExpiry) {
   ASSERT_FALSE(expired.ok());
   EXPECT_EQ(expired.error().code, ErrorCode::kConflict);
   EXPECT_EQ(expired.error().detail, "Expired");
+}
+
+TEST_F(ApiClientTest, AWatchFromAListsVersionSeesWhatChangedSinceAsTheApiServerSaysIt) {
+  store_job("job-0");
+  auto list = client_->list(kJobs, "udab", ListOptions{"component=migration"});
+  ASSERT_TRUE(list.ok());
+  // Both before the watch opens: a deletion of an object the list had, and a creation.
+  store_.remove(sim::kJobs, "udab", "job-0");
+  store_job("job-1");
+  std::vector<std::pair<std::string, std::string>> events;
+  auto watched = client_->watch(kJobs, "udab", ListOptions{"component=migration"}, list->resource_version,
+                                [&](const WatchEvent& e) {
+                                  events.emplace_back(e.type, e.object["metadata"].value("name", ""));
+                                  return events.size() < 2;
+                                });
+  ASSERT_TRUE(watched.ok()) << watched.error().describe();
+  EXPECT_EQ(events, (std::vector<std::pair<std::string, std::string>>{{"DELETED", "job-0"}, {"ADDED", "job-1"}}));
+}
+
+TEST_F(ApiClientTest, AWatchedListFollowsEventsWithoutListingAgain) {
+  for (int i = 0; i < 3; ++i) store_job(fmt::format("job-{}", i));
+  std::atomic<int> requests = 0;
+  token_->hook = [&] { ++requests; };  // the token is asked once per request, by either client
+  ApiClientOptions o;
+  o.server = "http://127.0.0.1:" + std::to_string(server_->port());
+  o.token = token_;
+  std::set<std::string> names;
+  auto read_names = [&](WatchedList<std::string>& list) {
+    auto now = list.current(5s);
+    EXPECT_TRUE(now.ok()) << now.error().describe();
+    names = now.ok() ? std::set<std::string>(now->begin(), now->end()) : std::set<std::string>{};
+  };
+  {
+    WatchedList<std::string> list(std::make_unique<ApiClient>(o), kJobs, "udab", ListOptions{"component=migration"},
+                                  [](Json& job) { return std::optional<std::string>(job["metadata"]["name"]); });
+    read_names(list);
+    EXPECT_EQ(names, (std::set<std::string>{"job-0", "job-1", "job-2"}));
+    EXPECT_EQ(list.lists(), 1);
+
+    store_job("job-3");
+    store_.remove(sim::kJobs, "udab", "job-0");
+    for (int i = 0; i < 100 && names != std::set<std::string>{"job-1", "job-2", "job-3"}; ++i) {
+      std::this_thread::sleep_for(20ms);
+      read_names(list);
+    }
+    EXPECT_EQ(names, (std::set<std::string>{"job-1", "job-2", "job-3"}));
+    const int before = requests.load();
+    for (int i = 0; i < 10; ++i) read_names(list);
+    EXPECT_EQ(requests, before) << "reading the watched list sends nothing";
+    EXPECT_EQ(list.lists(), 1) << "one list, then events";
+    EXPECT_LE(requests, 2) << "the list and the watch";
+  }  // stops the watch
+
+  // A server that went away is what current() answers, once the watch notices.
+  WatchedList<std::string> list(std::make_unique<ApiClient>(o), kJobs, "udab", ListOptions{},
+                                [](Json& job) { return std::optional<std::string>(job["metadata"]["name"]); },
+                                50ms);
+  read_names(list);
+  EXPECT_EQ(names.size(), 3u);
+  server_->stop();
+  Result<std::vector<std::string>> after = std::vector<std::string>{};
+  for (int i = 0; i < 100 && after.ok(); ++i) {
+    std::this_thread::sleep_for(20ms);
+    after = list.current(1s);
+  }
+  ASSERT_FALSE(after.ok());
+  EXPECT_NE(after.error().message.find("Kubernetes"), std::string::npos) << after.error().message;
 }
 
 }  // namespace
