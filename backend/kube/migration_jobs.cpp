@@ -23,7 +23,11 @@ std::string log_path(const std::string& ns, const LogRequest& r, bool follow) {
 }
 
 bool by_creation(const JobEntry& a, const JobEntry& b) {
-  return a.view.created != b.view.created ? a.view.created < b.view.created : a.view.name < b.view.name;
+  if (a.view.created != b.view.created) return a.view.created < b.view.created;
+  if (a.view.name != b.view.name) return a.view.name < b.view.name;
+  // Timestamps have whole seconds: a static-name Job replaced within the second it was created
+  // in ties with its successor, and the recorded one is the older.
+  return a.from_record && !b.from_record;
 }
 
 /// What a person following a Job sees: when this changes, progress is reported.

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "backend/core/time.hpp"
+#include "backend/kube/migration_jobs.hpp"
 #include "backend/kube/views.hpp"
 #include "backend/registry/tag_pattern.hpp"
 
@@ -363,6 +364,25 @@ TEST(MigrationJobView, MalformedJobsNameTheField) {
       parse_migration_job(job_with(Json::object(), {{"metadata", {{"labels", {{"a", 1}}}}}}), nullptr, kNow);
   ASSERT_FALSE(job.ok());
   EXPECT_EQ(job.error().message, "Job: metadata.labels.a is not a string");
+}
+
+TEST(MigrationJobsOrder, ARecordedJobTiedWithItsReplacementInTheSameSecondComesFirst) {
+  const auto at = Clock::time_point{} + std::chrono::seconds(1763720000);
+  auto entry = [&](const std::string& uid, bool from_record, int seconds) {
+    JobEntry e;
+    e.view.name = "udab-server-migration";
+    e.view.uid = uid;
+    e.view.created = at + std::chrono::seconds(seconds);
+    e.from_record = from_record;
+    return e;
+  };
+  std::vector<JobEntry> live = {entry("new", false, 0)};
+  std::vector<JobEntry> recorded = {entry("old", true, 0), entry("older", true, -60), entry("new", true, 0)};
+  const auto all = MigrationJobs::with_recorded(std::move(live), std::move(recorded));
+  std::vector<std::string> uids;
+  for (const auto& e : all) uids.push_back(e.view.uid + (e.from_record ? " (record)" : ""));
+  EXPECT_EQ(uids, (std::vector<std::string>{"older (record)", "old (record)", "new"}))
+      << "oldest first; the live Job's own record is left out";
 }
 
 }  // namespace
