@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "backend/alembic/git_scripts.hpp"
 #include "backend/db/postgres_version_store.hpp"
+#include "backend/ops/commit_heads.hpp"
 #include "backend/ops/database_gate.hpp"
 #include "backend/ops/promote_action.hpp"
 #include "backend/registry/open_registry.hpp"
@@ -35,31 +35,16 @@ class PromoteGateOrError : public ops::PromoteGate {
       return;
     }
     store_ = std::move(*store);
-    auto scripts = backend::alembic::load_script_directory(config.alembic.scripts);
-    if (!scripts || !scripts->ok()) {
-      error_ = scripts ? backend::make_error(backend::ErrorCode::kProtocol,
-                                             "the alembic scripts at " + config.alembic.scripts.string() + " have errors")
-                       : scripts.error();
+    auto graph = backend::alembic::load_graph(config.alembic.scripts);
+    if (!graph) {
+      error_ = graph.error();
       return;
     }
-    graph_.emplace(std::move(*scripts->graph));
+    graph_ = std::move(*graph);
     ops::HeadsAt heads_at;
     if (config.alembic.git) {
-      auto commits = backend::alembic::CommitScripts::open(*config.alembic.git, config.alembic.scripts);
-      if (!commits) {
-        error_ = commits.error();
-        return;
-      }
-      commits_.emplace(std::move(*commits));
-      heads_at = [this](const std::string& sha) -> backend::Result<std::shared_ptr<const backend::alembic::RevisionGraph>> {
-        auto dir = commits_->at(sha);
-        if (!dir) return dir.error();
-        if (!(*dir)->ok()) {
-          return backend::make_error(backend::ErrorCode::kProtocol,
-                                     "the alembic scripts at " + sha.substr(0, 12) + " have errors");
-        }
-        return std::shared_ptr<const backend::alembic::RevisionGraph>(*dir, &*(*dir)->graph);
-      };
+      commits_.emplace(*config.alembic.git, config.alembic.scripts);
+      heads_at = commits_->heads_at();
     }
     gate_.emplace(*store_, *graph_, std::move(heads_at));
   }
@@ -71,8 +56,8 @@ class PromoteGateOrError : public ops::PromoteGate {
  private:
   std::optional<backend::Error> error_;
   std::unique_ptr<backend::db::VersionStore> store_;
-  std::optional<backend::alembic::RevisionGraph> graph_;
-  std::optional<backend::alembic::CommitScripts> commits_;
+  std::shared_ptr<const backend::alembic::RevisionGraph> graph_;
+  std::optional<ops::CommitHeads> commits_;
   std::optional<ops::DatabaseGate> gate_;
 };
 

@@ -16,8 +16,6 @@ namespace {
 namespace ops = backend::ops;
 using nlohmann::json;
 
-std::string short_commit(const std::string& sha) { return sha.substr(0, std::min<std::size_t>(sha.size(), 12)); }
-
 template <typename T>
 std::string source_word(const char* name, const ops::Sourced<T>& s) {
   if (!s.error) return fmt::format("{} ok {}ms", name, s.took.count());
@@ -29,7 +27,7 @@ std::string mark(bool passed) { return passed ? "yes" : "no"; }
 void print_env(Io& io, const ops::EnvSnapshot& s) {
   io.out << fmt::format("{}  (taken {})\n", s.env, backend::format_rfc3339(s.taken_at));
   if (const auto* gate = s.current_gate()) {
-    io.out << fmt::format("  gate:     {} {}\n", short_commit(gate->sha),
+    io.out << fmt::format("  gate:     {} {}\n", backend::short_commit(gate->sha),
                           gate->blocked_at == ops::GateStep::kDone
                               ? std::string("deployed: every step passed")
                               : fmt::format("blocked at {}: {}", ops::to_string(gate->blocked_at), gate->blocking));
@@ -47,7 +45,7 @@ void print_env(Io& io, const ops::EnvSnapshot& s) {
   if (s.gates.empty()) return;
   std::vector<std::vector<std::string>> rows = {{"COMMIT", "BUILT", "JOB", "DB AT HEADS", "PROMOTED", "DEPLOYED", "BLOCKED AT"}};
   for (const auto& g : s.gates) {
-    rows.push_back({short_commit(g.sha), mark(g.built), g.job ? *g.job + " " + g.job_status : "-",
+    rows.push_back({backend::short_commit(g.sha), mark(g.built), g.job ? *g.job + " " + g.job_status : "-",
                     g.database_at_heads ? mark(*g.database_at_heads) : "?", mark(g.promoted), mark(g.deployed),
                     ops::to_string(g.blocked_at)});
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/core/strings.hpp"
 #include "backend/registry/media_types.hpp"
 #include "backend/registry/open_registry.hpp"
 #include "backend/registry/tag_model.hpp"
@@ -88,7 +89,7 @@ void print_text(Io& io, const std::vector<EnvTags>& all) {
     }
     io.out << fmt::format("  {:<14} {:<20} {:<22} {:<31} {}\n", "SHA", "DIGEST", "MIGRATED", "BUILD DATE", "TYPE");
     for (const auto& row : m.shas) {
-      const std::string sha = row.sha.size() > 12 ? row.sha.substr(0, 12) : row.sha;
+      const std::string sha = backend::short_commit(row.sha);
       io.out << fmt::format("  {:<14} {:<20} {:<22} {:<31} {}\n", sha, short_digest(row.digest()),
                             migrated_column(row), date_column(row), short_type(row.media_type));
     }

@@ -196,6 +196,19 @@ std::vector<std::string> list_revision_files(const ScriptSource& source,
   return out;
 }
 
+Result<std::shared_ptr<const RevisionGraph>> graph_of(std::shared_ptr<const ScriptDirectory> dir,
+                                                      const std::string& where) {
+  if (dir->ok()) return std::shared_ptr<const RevisionGraph>(dir, &*dir->graph);
+  std::string first;
+  for (const auto& d : dir->diagnostics) {
+    if (d.severity == Diagnostic::Severity::kError) {
+      first = d.format();
+      break;
+    }
+  }
+  return make_error(ErrorCode::kProtocol, "the alembic scripts at " + where + " have errors", first);
+}
+
 Result<ScriptDirectory> load_script_directory(const fs::path& ini_or_directory) {
   auto source = locate_scripts(ini_or_directory);
   if (!source) return source.error();
@@ -223,6 +236,12 @@ ScriptDirectory parse_script_directory(ScriptSource source, std::vector<Diagnost
   }
   assemble_script_directory(out, parsed);
   return out;
+}
+
+Result<std::shared_ptr<const RevisionGraph>> load_graph(const fs::path& ini_or_directory) {
+  auto dir = load_script_directory(ini_or_directory);
+  if (!dir) return dir.error();
+  return graph_of(std::make_shared<const ScriptDirectory>(std::move(*dir)), ini_or_directory.string());
 }
 
 }  // namespace mgate::backend::alembic

@@ -2,6 +2,7 @@
 // An alembic script directory read from disk: where it is, its revision files, its graph.
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,14 @@ struct ScriptDirectory {
   /// True when the graph was built.
   bool ok() const { return graph.has_value(); }
 };
+
+/// The graph of a directory that has one, sharing the directory's lifetime; else kProtocol
+/// "the alembic scripts at <where> have errors", with the first error as the detail.
+Result<std::shared_ptr<const RevisionGraph>> graph_of(std::shared_ptr<const ScriptDirectory> dir,
+                                                      const std::string& where);
+
+/// load_script_directory's graph, through graph_of: the scripts' errors are one Error.
+Result<std::shared_ptr<const RevisionGraph>> load_graph(const std::filesystem::path& ini_or_directory);
 
 /// Reads the scripts a path names (see locate_scripts): every revision file, in alembic's load
 /// order, then the graph. An Error (kInvalidArgument) only when the path or its alembic.ini is

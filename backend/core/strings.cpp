@@ -79,4 +79,6 @@ std::string last_lines(const std::string& text, long long lines) {
   return text.substr(at + 1);
 }
 
+std::string short_commit(std::string_view sha) { return std::string(sha.substr(0, 12)); }
+
 }  // namespace mgate::backend

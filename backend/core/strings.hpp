@@ -25,6 +25,9 @@ std::vector<std::string> split(std::string_view s, char sep);
 /// The items joined with sep between them.
 std::string join(const std::vector<std::string>& items, std::string_view sep);
 
+/// A commit id as mgate shows it: its first 12 characters (all of a shorter one).
+std::string short_commit(std::string_view sha);
+
 /// The last `lines` lines of a text (a final newline does not start a line); all of it when
 /// lines is negative or the text has fewer.
 std::string last_lines(const std::string& text, long long lines);

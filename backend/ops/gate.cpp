@@ -9,8 +9,6 @@
 namespace mgate::backend::ops {
 namespace {
 
-std::string short_sha(const std::string& sha) { return sha.substr(0, std::min<std::size_t>(sha.size(), 12)); }
-
 std::string rows_text(const DatabaseData& db) {
   if (!db.state.table_exists) return "no version table";
   if (db.state.rows.empty()) return "base (no rows)";
@@ -49,7 +47,7 @@ std::optional<std::string> job_blocker(const EnvSnapshot& s, const registry::Sha
     if (row.migrated) return std::nullopt;
     return fmt::format("no migration Job has run {} yet (CI submits it after the push; `mgate resubmit --sha {}` "
                        "runs one)",
-                       short_sha(row.sha), row.sha.substr(0, 7));
+                       short_commit(row.sha), row.sha.substr(0, 7));
   }
   const kube::MigrationJob& j = job->view;
   const auto attempts = kube::attempts_with_restarts(j, *pods);

@@ -295,6 +295,7 @@ Refresher::Refresher(const config::Config& config, std::vector<const config::Env
     if (auto root = kube::JobRecordCache::default_root(refresher_getenv)) options_.records_root = *root;
   }
   for (const auto* env : envs) envs_.push_back(std::make_unique<EnvSources>(*env, options_));
+  if (config_.alembic.git) commits_.emplace(*config_.alembic.git, config_.alembic.scripts);
 }
 
 Refresher::~Refresher() = default;
@@ -328,20 +329,9 @@ Sourced<HeadsData> Refresher::read_heads(std::shared_ptr<const alembic::Revision
   }
   scripts_stamp_ = stamp;
   return fetch_source<HeadsData>(&heads_, [&]() -> Result<HeadsData> {
-    auto dir = alembic::load_script_directory(config_.alembic.scripts);
-    if (!dir) return dir.error();
-    if (!dir->ok()) {
-      std::string first;
-      for (const auto& d : dir->diagnostics) {
-        if (d.severity == alembic::Diagnostic::Severity::kError) {
-          first = d.format();
-          break;
-        }
-      }
-      return make_error(ErrorCode::kProtocol,
-                        fmt::format("the alembic scripts at {} have errors", config_.alembic.scripts.string()), first);
-    }
-    graph = std::make_shared<const alembic::RevisionGraph>(std::move(*dir->graph));
+    auto read = alembic::load_graph(config_.alembic.scripts);
+    if (!read) return read.error();
+    graph = std::move(*read);
     return HeadsData{config_.alembic.scripts.string(), graph->heads()};
   });
 }
@@ -352,7 +342,7 @@ std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::refresh(const std::st
   if (graph) graph_ = graph;  // a failed read keeps the last good graph, as the heads stay stale
   const auto previous = latest();
   HeadsAt heads_at;
-  if (config_.alembic.git) heads_at = [this](const std::string& sha) { return graph_at(sha); };
+  if (commits_) heads_at = commits_->heads_at();
   std::vector<std::shared_ptr<const EnvSnapshot>> next(envs_.size());
   {
     std::vector<std::jthread> workers;
@@ -367,31 +357,6 @@ std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::refresh(const std::st
   std::lock_guard lock(mu_);
   latest_ = next;
   return next;
-}
-
-Result<std::shared_ptr<const alembic::RevisionGraph>> Refresher::graph_at(const std::string& sha) {
-  std::lock_guard lock(commits_mu_);
-  if (!commits_ && !commits_error_) {
-    auto opened = alembic::CommitScripts::open(*config_.alembic.git, config_.alembic.scripts);
-    if (opened) commits_.emplace(std::move(*opened));
-    else commits_error_ = opened.error();
-  }
-  if (commits_error_) return *commits_error_;
-  auto dir = commits_->at(sha);
-  if (!dir) return dir.error();
-  if (!(*dir)->ok()) {
-    std::string first;
-    for (const auto& d : (*dir)->diagnostics) {
-      if (d.severity == alembic::Diagnostic::Severity::kError) {
-        first = d.format();
-        break;
-      }
-    }
-    return make_error(ErrorCode::kProtocol, fmt::format("the alembic scripts at {} have errors", sha.substr(0, 12)),
-                      first);
-  }
-  // The graph lives as long as the cached directory it belongs to.
-  return std::shared_ptr<const alembic::RevisionGraph>(*dir, &*(*dir)->graph);
 }
 
 std::vector<std::shared_ptr<const EnvSnapshot>> Refresher::latest() const {

@@ -11,10 +11,10 @@
 #include <stop_token>
 #include <vector>
 
-#include "backend/alembic/git_scripts.hpp"
 #include "backend/alembic/script_directory.hpp"
 #include "backend/config/config.hpp"
 #include "backend/kube/job_record_cache.hpp"
+#include "backend/ops/commit_heads.hpp"
 #include "backend/ops/gate.hpp"
 #include "backend/ops/snapshot.hpp"
 
@@ -50,8 +50,6 @@ class Refresher {
 
  private:
   Sourced<HeadsData> read_heads(std::shared_ptr<const alembic::RevisionGraph>& graph);
-  /// Each commit's own graph through the git history (alembic.git), one caller at a time.
-  Result<std::shared_ptr<const alembic::RevisionGraph>> graph_at(const std::string& sha);
 
   const config::Config& config_;
   RefreshOptions options_;
@@ -59,9 +57,7 @@ class Refresher {
   Sourced<HeadsData> heads_;
   std::shared_ptr<const alembic::RevisionGraph> graph_;
   std::string scripts_stamp_;  // the revision files' names, sizes and mtimes when graph_ was read
-  std::mutex commits_mu_;  // guards commits_: one git cat-file child, one caller at a time
-  std::optional<alembic::CommitScripts> commits_;
-  std::optional<Error> commits_error_;
+  std::optional<CommitHeads> commits_;  // with alembic.git: each commit's own heads
   mutable std::mutex mu_;  // guards latest_ only
   std::vector<std::shared_ptr<const EnvSnapshot>> latest_;
 };
