@@ -2,21 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "backend/core/time.hpp"
+#include "backend/core/json_values.hpp"
 
 namespace mgate::backend::kube {
 namespace {
 
 using Json = nlohmann::json;
-
-Json time_or_null(const std::optional<Clock::time_point>& t) {
-  return t ? Json(format_rfc3339(*t)) : Json(nullptr);
-}
-
-template <typename T>
-Json or_null(const std::optional<T>& v) {
-  return v ? Json(*v) : Json(nullptr);
-}
 
 const char* kind_name(ContainerStateView::Kind kind) {
   switch (kind) {

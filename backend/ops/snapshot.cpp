@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backend/core/json_values.hpp"
 #include "backend/kube/job_json.hpp"
 
 namespace mgate::backend::ops {
@@ -14,15 +15,16 @@ Json snapshot_error_json(const std::optional<Error>& e) {
   return {{"code", to_string(e->code)}, {"message", e->message}, {"detail", e->detail}};
 }
 
-/// The part every source shares: ok / stale / failed, when, how long, why.
-template <typename T>
-Json source_json(const Sourced<T>& s, Json value) {
+/// The part every source shares: ok / stale / failed, when, how long, why; and its value as
+/// `value_json` writes it, when there is one.
+template <typename T, typename ValueJson>
+Json source_json(const Sourced<T>& s, ValueJson&& value_json) {
   const char* state = s.error ? (s.value ? "stale" : "failed") : (s.value ? "ok" : "absent");
   return {{"state", state},
-          {"fetched_at", s.fetched_at ? Json(format_rfc3339(*s.fetched_at)) : Json(nullptr)},
+          {"fetched_at", time_or_null(s.fetched_at)},
           {"took_ms", s.took.count()},
           {"error", snapshot_error_json(s.error)},
-          {"value", s.value ? std::move(value) : Json(nullptr)}};
+          {"value", s.value ? Json(value_json(*s.value)) : Json(nullptr)}};
 }
 
 bool job_in_flight(const kube::MigrationJob& job) {
@@ -60,7 +62,7 @@ Json tags_json(const registry::TagModel& model, const EnvSnapshot& s) {
 
 Json deploy_json(const DeployData& d) {
   Json out = {{"container", d.container}, {"deployment", nullptr}, {"application", nullptr},
-              {"application_error", d.application_error ? Json(*d.application_error) : Json(nullptr)}};
+              {"application_error", or_null(d.application_error)}};
   if (d.deployment) {
     Json containers = Json::array();
     for (const auto& c : d.deployment->containers) containers.push_back({{"name", c.name}, {"image", c.image}});
@@ -84,9 +86,9 @@ Json deploy_json(const DeployData& d) {
 Json gate_json(const ShaGate& g) {
   return {{"sha", g.sha},
           {"built", g.built},
-          {"job", g.job ? Json(*g.job) : Json(nullptr)},
+          {"job", or_null(g.job)},
           {"job_status", g.job_status},
-          {"database_at_heads", g.database_at_heads ? Json(*g.database_at_heads) : Json(nullptr)},
+          {"database_at_heads", or_null(g.database_at_heads)},
           {"heads", g.relation ? Json(g.relation->heads) : Json(nullptr)},
           {"heads_from", g.heads_from},
           {"promoted", g.promoted},
@@ -137,14 +139,6 @@ const ShaGate* EnvSnapshot::current_gate() const {
 }
 
 Json to_json(const EnvSnapshot& s) {
-  Json database = nullptr;
-  if (s.database.value) {
-    database = {{"database", s.database.value->database},
-                {"table_exists", s.database.value->state.table_exists},
-                {"rows", s.database.value->state.rows}};
-  }
-  Json heads = nullptr;
-  if (s.heads.value) heads = {{"scripts", s.heads.value->scripts}, {"heads", s.heads.value->heads}};
   Json gates = Json::array();
   for (const auto& g : s.gates) gates.push_back(gate_json(g));
   const ShaGate* current = s.current_gate();
@@ -160,16 +154,22 @@ Json to_json(const EnvSnapshot& s) {
           {"gate", current ? gate_json(*current) : Json(nullptr)},
           {"gates", gates},
           {"relation", relation},
-          {"deployed_image", s.deployed_image ? Json(*s.deployed_image) : Json(nullptr)},
-          {"deployed_sha", s.deployed_sha ? Json(*s.deployed_sha) : Json(nullptr)},
+          {"deployed_image", or_null(s.deployed_image)},
+          {"deployed_sha", or_null(s.deployed_sha)},
           {"drift", s.drift},
           {"image_updater", s.prediction ? prediction_json(*s.prediction) : Json(nullptr)},
           {"sources",
-           {{"jobs", source_json(s.jobs, s.jobs.value ? jobs_json(*s.jobs.value, s.gates) : Json(nullptr))},
-            {"database", source_json(s.database, database)},
-            {"heads", source_json(s.heads, heads)},
-            {"tags", source_json(s.tags, s.tags.value ? tags_json(*s.tags.value, s) : Json(nullptr))},
-            {"deploy", source_json(s.deploy, s.deploy.value ? deploy_json(*s.deploy.value) : Json(nullptr))}}}};
+           {{"jobs", source_json(s.jobs, [&](const JobsData& d) { return jobs_json(d, s.gates); })},
+            {"database", source_json(s.database,
+                                     [](const DatabaseData& d) {
+                                       return Json{{"database", d.database},
+                                                   {"table_exists", d.state.table_exists},
+                                                   {"rows", d.state.rows}};
+                                     })},
+            {"heads", source_json(s.heads,
+                                  [](const HeadsData& d) { return Json{{"scripts", d.scripts}, {"heads", d.heads}}; })},
+            {"tags", source_json(s.tags, [&](const registry::TagModel& m) { return tags_json(m, s); })},
+            {"deploy", source_json(s.deploy, deploy_json)}}}};
 }
 
 }  // namespace mgate::backend::ops

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "backend/core/json_values.hpp"
 #include "backend/core/strings.hpp"
 #include "backend/registry/media_types.hpp"
 
@@ -36,11 +37,9 @@ std::optional<std::string> dating_child(const json& index) {
 json state_json(const std::optional<TagState>& state) {
   if (!state) return nullptr;
   json j{{"tag", state->tag}, {"digest", state->digest}, {"media_type", state->media_type}};
-  j["pushed_at"] = state->pushed_at ? json(format_rfc3339(*state->pushed_at)) : json(nullptr);
+  j["pushed_at"] = time_or_null(state->pushed_at);
   return j;
 }
-
-json time_json(const std::optional<Clock::time_point>& t) { return t ? json(format_rfc3339(*t)) : json(nullptr); }
 
 }  // namespace
 
@@ -224,8 +223,8 @@ json to_json(const TagModel& model, const std::set<std::string>* only) {
            {"same_digest", row.same_digest()},
            {"digest", row.digest()},
            {"media_type", row.media_type},
-           {"pushed_at", time_json(row.pushed_at)},
-           {"build_date", time_json(row.build_date)},
+           {"pushed_at", time_or_null(row.pushed_at)},
+           {"build_date", time_or_null(row.build_date)},
            {"build_date_source", to_string(row.build_date_source)}};
     if (!row.detail_error.empty()) j["detail_error"] = row.detail_error;
     shas.push_back(std::move(j));
