@@ -10,6 +10,7 @@
 #include <memory>
 #include <utility>
 
+#include "backend/kube/view_json.hpp"
 #include "backend/ops/semver_constraint.hpp"
 
 namespace mgate::backend::ops {
@@ -118,18 +119,9 @@ struct ImageRef {
 };
 
 ImageRef parse_ref(std::string_view ref) {
-  ImageRef out;
-  if (const auto at = ref.find('@'); at != std::string_view::npos) {
-    out.digest = ref.substr(at + 1);
-    ref = ref.substr(0, at);
-  }
-  const auto slash = ref.rfind('/'), colon = ref.rfind(':');
-  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
-    out.tag = ref.substr(colon + 1);
-    ref = ref.substr(0, colon);
-  }
-  out.name = ref;
-  return out;
+  const auto at = ref.find('@');
+  return ImageRef{std::string(kube::image_name(ref)), std::string(kube::image_tag(ref)),
+                  at == std::string_view::npos ? std::string() : std::string(ref.substr(at + 1))};
 }
 
 // Host and path, with Docker Hub's aliases and its implicit "library/" made explicit.
