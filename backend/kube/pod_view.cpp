@@ -98,14 +98,6 @@ Result<PodView> parse_pod(const Json& pod) {
 
 namespace {
 
-// The Job a Pod belongs to by its labels: batch.kubernetes.io/job-name since v1.27, job-name on
-// older clusters (and Pods created before an upgrade).
-const std::string* job_name_of(const PodView& pod) {
-  auto label = pod.labels.find("batch.kubernetes.io/job-name");
-  if (label == pod.labels.end()) label = pod.labels.find("job-name");
-  return label == pod.labels.end() ? nullptr : &label->second;
-}
-
 void oldest_first(std::vector<PodView>& pods) {
   std::stable_sort(pods.begin(), pods.end(), [](const PodView& a, const PodView& b) {
     return a.created != b.created ? a.created < b.created : a.name < b.name;
@@ -117,6 +109,12 @@ bool in_namespace(const PodView& pod, const std::string& ns) {
 }
 
 }  // namespace
+
+const std::string* job_name_of(const PodView& pod) {
+  auto label = pod.labels.find("batch.kubernetes.io/job-name");
+  if (label == pod.labels.end()) label = pod.labels.find("job-name");
+  return label == pod.labels.end() ? nullptr : &label->second;
+}
 
 std::vector<PodView> pods_of_job(const std::vector<Json>& pods, const MigrationJob& job) {
   std::vector<PodView> out;

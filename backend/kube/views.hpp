@@ -167,6 +167,10 @@ void times_at(MigrationJob& job, Clock::time_point now);
 /// restarts inside the same Pod, so the Pods' restart counts are added (Never: attempts as is).
 std::int64_t attempts_with_restarts(const MigrationJob& job, const std::vector<PodView>& pods);
 
+/// The name of the Job a Pod belongs to, by its labels: batch.kubernetes.io/job-name since
+/// v1.27, job-name on older clusters (and Pods created before an upgrade); null for no Job's.
+const std::string* job_name_of(const PodView& pod);
+
 /// The Pods of `job` among `pods` (any that do not parse are left out), chosen by the label
 /// batch.kubernetes.io/job-name, or job-name on clusters older than v1.27; oldest first.
 std::vector<PodView> pods_of_job(const std::vector<Json>& pods, const MigrationJob& job);

@@ -91,6 +91,13 @@ class EnvSources {
     return &*slot;
   }
 
+  // A decided Job with no record at its phase yet: its object is needed for the record.
+  bool to_record(const kube::MigrationJob& job) const {
+    if (!records_ || !job.status.decided()) return false;
+    const auto it = recorded_phases_.find(job.uid);
+    return it == recorded_phases_.end() || it->second != job.status.phase;
+  }
+
   Result<JobsData> read_jobs() {
     if (!patterns_) return make_error(ErrorCode::kInvalidArgument, env_.name + ": the registry's tag patterns are invalid");
     auto conn = connection(jobs_conn_);
@@ -103,12 +110,7 @@ class EnvSources {
     if (watch_) {
       if (Status read = read_watched((*conn)->ns, live, live_pods); !read) return read.error();
     } else {
-      // Only a decided Job not yet recorded at its phase needs its object (for the record).
-      auto listed = jobs_->list({}, [this](const kube::MigrationJob& job) {
-        if (!records_ || !job.status.decided()) return false;
-        const auto it = recorded_phases_.find(job.uid);
-        return it == recorded_phases_.end() || it->second != job.status.phase;
-      });
+      auto listed = jobs_->list({}, [this](const kube::MigrationJob& job) { return to_record(job); });
       if (!listed) return listed.error();
       live = std::move(*listed);
       auto pods = (*conn)->client->list(kube::kPods, (*conn)->ns);
@@ -126,8 +128,7 @@ class EnvSources {
       if (watches_) {
         // Recorded: the watched copy need not keep the object any longer.
         for (const auto& j : live) {
-          const auto it = recorded_phases_.find(j.view.uid);
-          if (!j.object.is_null() && it != recorded_phases_.end() && it->second == j.view.status.phase) {
+          if (!j.object.is_null() && !to_record(j.view)) {
             watches_->jobs.modify(j.view.uid, [](kube::JobEntry& kept) { kept.object = kube::Json(); });
           }
         }
@@ -193,11 +194,7 @@ class EnvSources {
           kube::WatchedList<kube::PodView>(std::move(pods_conn->client), kube::kPods, ns, kube::ListOptions{},
                                            [](kube::Json& object) -> std::optional<kube::PodView> {
                                              auto pod = kube::parse_pod(object);
-                                             if (!pod) return std::nullopt;
-                                             const auto& l = pod->labels;
-                                             if (!l.contains("job-name") && !l.contains("batch.kubernetes.io/job-name")) {
-                                               return std::nullopt;  // not a Job's
-                                             }
+                                             if (!pod || kube::job_name_of(*pod) == nullptr) return std::nullopt;
                                              return std::move(*pod);
                                            })});
     }
