@@ -44,6 +44,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/latency_proxy.hpp"
+#include "tests/sandbox/endpoint_files.hpp"
 #include "tests/sandbox/moto_service.hpp"
 #include "tests/sandbox/sandbox.hpp"
 #include "tests/sandbox/scenario.hpp"
@@ -159,32 +160,7 @@ std::string config_text(int environments, const fs::path& alembic_ini, const fs:
       "environments:\n",
       environments, alembic_ini.string(), audit.string());
   for (int i = 1; i <= environments; ++i) {
-    out += fmt::format(R"(  env{:02}:
-    kube:
-      context: sandbox
-      namespace: udab
-      jobs:
-        selector: component=migration
-        name: db-migration-{{sha7}}
-    database:
-      dsn_env: MGATE_BENCH_DATABASE_URL
-    registry:
-      type: ecr
-      region: {}
-      registry_id: "{}"
-      repository: udab-server
-      built_tag: stage-{{sha}}
-      migrated_tag: stage-migrated-{{sha}}
-      endpoint: "{}"
-    deploy:
-      deployment: udab-server
-      container: app
-      argocd_application: udab-server-stage
-      argocd_namespace: udab
-      allow_tags: "regexp:^stage-migrated-"
-      update_strategy: newest-build
-)",
-                       i, mgate::sandbox::kMotoRegion, mgate::sandbox::kMotoAccountId, moto_url);
+    out += mgate::sandbox::stage_environment_yaml(fmt::format("env{:02}", i), "MGATE_BENCH_DATABASE_URL", moto_url);
   }
   return out;
 }

@@ -25,15 +25,7 @@ std::string yq(const std::string& text) {
   return out + "\"";
 }
 
-constexpr const char* kConfigTemplate =
-    R"(# mgate configuration for the sandbox's services (written by mgate-sandbox).
-project: udab-server
-alembic:
-  scripts: {alembic}
-audit_log: {audit}
-refresh_seconds: 5
-environments:
-  stage:
+constexpr const char* kStageTemplate = R"(  {name}:
     kube:
       context: sandbox
       namespace: udab
@@ -41,7 +33,7 @@ environments:
         selector: component=migration
         name: db-migration-{{sha7}}
     database:
-      dsn_env: STAGE_DATABASE_URL
+      dsn_env: {dsn_env}
     registry:
       type: ecr
       region: {region}
@@ -57,7 +49,17 @@ environments:
       argocd_namespace: udab
       allow_tags: "regexp:^stage-migrated-"
       update_strategy: newest-build
-  prod:
+)";
+
+constexpr const char* kConfigTemplate =
+    R"(# mgate configuration for the sandbox's services (written by mgate-sandbox).
+project: udab-server
+alembic:
+  scripts: {alembic}
+audit_log: {audit}
+refresh_seconds: 5
+environments:
+{stage}  prod:
     protected: true
     kube:
       context: sandbox
@@ -148,8 +150,14 @@ Result<std::string> render_config(const SandboxEndpoints& e) {
   }
   return fmt::format(kConfigTemplate, fmt::arg("alembic", yq(e.alembic_ini.string())),
                      fmt::arg("audit", yq((e.files_dir / "audit.jsonl").string())),
+                     fmt::arg("stage", stage_environment_yaml("stage", "STAGE_DATABASE_URL", e.moto_url)),
+                     fmt::arg("registry", yq(e.registry_url)));
+}
+
+std::string stage_environment_yaml(const std::string& name, const std::string& dsn_env, const std::string& moto_url) {
+  return fmt::format(kStageTemplate, fmt::arg("name", name), fmt::arg("dsn_env", dsn_env),
                      fmt::arg("region", kMotoRegion), fmt::arg("account", kMotoAccountId),
-                     fmt::arg("moto", yq(e.moto_url)), fmt::arg("registry", yq(e.registry_url)));
+                     fmt::arg("moto", yq(moto_url)));
 }
 
 Status write_file_atomically(const std::filesystem::path& path, const std::string& text) {

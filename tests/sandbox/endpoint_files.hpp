@@ -35,6 +35,10 @@ std::string render_env_file(const EnvVars& vars);
 /// Needs every service; an error names the missing one.
 Result<std::string> render_config(const SandboxEndpoints& endpoints);
 
+/// The stage environment of that configuration (ECR through moto at `moto_url`), as `name`
+/// under `environments:`, its database URL in `dsn_env`: the refresh bench repeats it.
+std::string stage_environment_yaml(const std::string& name, const std::string& dsn_env, const std::string& moto_url);
+
 /// Writes the text to a temp file next to path and renames it into place, so a reader
 /// polling for the file never sees half of it.
 Status write_file_atomically(const std::filesystem::path& path, const std::string& text);
