@@ -33,9 +33,10 @@ const char* propagation_name(Propagation p) {
   return "Background";
 }
 
-Result<Json> parse_json(const std::string& what, const std::string& body) {
+Result<Json> parse_json(const std::string& what, const std::string& body,
+                        const Json::parser_callback_t& filter = nullptr) {
   try {
-    return Json::parse(body);
+    return Json::parse(body, filter);
   } catch (const Json::parse_error& e) {
     return make_error(ErrorCode::kProtocol, what + ": the answer is not JSON", e.what());
   }
@@ -45,14 +46,9 @@ Result<Json> parse_json(const std::string& what, const std::string& body) {
 // bookkeeping, often the biggest part of an object, and nothing mgate reads. Depth 4 is
 // page → items → item → metadata → its keys.
 Result<Json> parse_list_page(const std::string& what, const std::string& body) {
-  const Json::parser_callback_t drop_managed_fields = [](int depth, Json::parse_event_t event, Json& parsed) {
+  return parse_json(what, body, [](int depth, Json::parse_event_t event, Json& parsed) {
     return !(event == Json::parse_event_t::key && depth == 4 && parsed == "managedFields");
-  };
-  try {
-    return Json::parse(body, drop_managed_fields);
-  } catch (const Json::parse_error& e) {
-    return make_error(ErrorCode::kProtocol, what + ": the answer is not JSON", e.what());
-  }
+  });
 }
 
 }  // namespace
